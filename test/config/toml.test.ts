@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { parseToml } from '../../src/config/toml.js';
+import { ConfigError } from '../../src/errors.js';
+
+const RULES = `# rules
+[[rule]]
+id = "rule-a"
+priority = 5
+
+[[rule]]
+id = "rule-b"
+  priority = 7
+to = [
+  "x@example.com",   # first
+  "y@example.com",
+]
+
+[[rule]]
+id = "rule-c"
+header = { name = "X-Spam", contains = "yes" }
+note = """
+line one
+[[rule]]
+x = 1
+"""
+priority = 1
+`;
+
+describe('parseToml', () => {
+  it('returns the document', () => {
+    const { doc } = parseToml(RULES, 'rules.toml');
+    expect((doc.rule as unknown[]).length).toBe(3);
+  });
+
+  it('locates keys inside array tables by index', () => {
+    const { locate } = parseToml(RULES, 'rules.toml');
+    expect(locate(['rule', 0, 'priority'])).toEqual({ line: 4, col: 1 });
+    expect(locate(['rule', 1, 'priority'])).toEqual({ line: 8, col: 3 });
+    expect(locate(['rule', 2, 'priority'])).toEqual({ line: 22, col: 1 });
+    expect(locate(['rule', 2])).toEqual({ line: 14, col: 3 });
+  });
+
+  it('locates array elements and inline-table keys', () => {
+    const { locate } = parseToml(RULES, 'rules.toml');
+    expect(locate(['rule', 1, 'to', 1])).toEqual({ line: 11, col: 3 });
+    expect(locate(['rule', 2, 'header', 'contains'])).toEqual({ line: 16, col: 29 });
+  });
+
+  it('falls back to the longest known prefix for missing keys', () => {
+    const { locate } = parseToml(RULES, 'rules.toml');
+    expect(locate(['rule', 0, 'action'])).toEqual({ line: 2, col: 3 });
+    expect(locate(['nothing'])).toBeUndefined();
+  });
+
+  it('handles table headers, dotted and quoted keys', () => {
+    const text = [
+      'enabled = true',
+      '[outbound.dkim]',
+      'selector = "s1"',
+      '[aliases]',
+      'sales = ["alice", "bob@example.org"]',
+      '"odd.key" = "x"',
+      "'lit' = 'y'",
+      'a.b.c = 1',
+      '[ "quoted table" . inner ]',
+      'k = 2',
+    ].join('\n');
+    const { locate } = parseToml(text, 'd.toml');
+    expect(locate(['outbound', 'dkim', 'selector'])).toEqual({ line: 3, col: 1 });
+    expect(locate(['outbound', 'dkim'])).toEqual({ line: 2, col: 2 });
+    expect(locate(['aliases', 'sales'])).toEqual({ line: 5, col: 1 });
+    expect(locate(['aliases', 'sales', 1])).toEqual({ line: 5, col: 19 });
+    expect(locate(['aliases', 'odd.key'])).toEqual({ line: 6, col: 1 });
+    expect(locate(['aliases', 'lit'])).toEqual({ line: 7, col: 1 });
+    expect(locate(['aliases', 'a', 'b', 'c'])).toEqual({ line: 8, col: 1 });
+    expect(locate(['quoted table', 'inner', 'k'])).toEqual({ line: 10, col: 1 });
+  });
+
+  it('handles nested array tables', () => {
+    const text = '[[a]]\nx = 1\n[[a.b]]\ny = 1\n[[a.b]]\ny = 2\n[[a]]\n[[a.b]]\ny = 3\n';
+    const { doc, locate } = parseToml(text, 'n.toml');
+    expect(doc).toEqual({ a: [{ x: 1, b: [{ y: 1 }, { y: 2 }] }, { b: [{ y: 3 }] }] });
+    expect(locate(['a', 0, 'b', 1, 'y'])).toEqual({ line: 6, col: 1 });
+    expect(locate(['a', 1, 'b', 0, 'y'])).toEqual({ line: 9, col: 1 });
+  });
+
+  it('throws ConfigError with line and column on bad TOML', () => {
+    let caught: unknown;
+    try {
+      parseToml('a = 1\nb = = 2\n', 'users/alice.toml');
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const issue = (caught as ConfigError).issues[0];
+    expect(issue).toMatchObject({ file: 'users/alice.toml', line: 2, col: 5, severity: 'error' });
+    expect(issue?.message).toMatch(/^invalid TOML: invalid value$/);
+  });
+
+  it('reports duplicate keys as bad TOML', () => {
+    expect(() => parseToml('a = 1\na = 2\n', 'x.toml')).toThrow(/x\.toml:2:1: invalid TOML/);
+  });
+});

@@ -23,6 +23,8 @@ export interface ServerContext {
   readonly metrics: Metrics;
   /** --dev: unprivileged ports, insecure auth allowed on loopback. */
   readonly dev: boolean;
+  /** --imap-io-debug: trace the IMAP wire at debug level, passwords masked. */
+  readonly imapIoDebug?: boolean | undefined;
 }
 
 export interface Listening {

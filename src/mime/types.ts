@@ -68,4 +68,6 @@ export interface MessageSummary {
   readonly messageId: string | null;
   /** The Date header parsed, or null (SEARCH SENTBEFORE etc. fall back to internal date). */
   readonly sentDate: number | null;
+  /** The References header, unfolded and raw (THREAD=REFERENCES); absent in summaries cached before it existed. */
+  readonly references?: string | null | undefined;
 }

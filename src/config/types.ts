@@ -94,6 +94,11 @@ export interface ServerSettings {
   readonly acceptAnyRecipient: boolean;
   /** Resolver for outbound MX lookups, host:port; undefined = system resolver. */
   readonly dnsServer?: string | undefined;
+  /**
+   * Static outbound routes, everlock.toml `[routes]`: destination domain -> `host:port` (comma-separated for
+   * several), used instead of its MX records (tests, special set-ups). Undefined or empty = DNS only.
+   */
+  readonly routes?: ReadonlyMap<string, string> | undefined;
   /** Secret for SRS rewriting of forwarded mail (generated into data dir when absent). */
   readonly srsSecret?: string | undefined;
   readonly file?: string | undefined;

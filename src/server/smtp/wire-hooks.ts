@@ -1,0 +1,55 @@
+// Two behaviours smtp-server lacks, added to its connection class in one place:
+// - a reply whose text starts with an enhanced status code ("5.7.1 Relaying denied") is sent with that code
+//   instead of the library's one-code-per-reply-number guess (which would say 5.1.1 for every 550);
+// - a per-server command gate, so "commands per IP per minute" is enforced on every command, not only on the
+//   few that have handler hooks.
+// The patch is installed once per process and is inert for servers that register no gate.
+import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
+import type { SMTPServer, SMTPServerSession } from 'smtp-server';
+import type { SmtpReply } from './errors.js';
+
+export type CommandGate = (session: SMTPServerSession, command: string) => SmtpReply | undefined;
+
+const gates = new WeakMap<object, CommandGate>();
+const ENHANCED = /^[245]\.\d{1,3}\.\d{1,3} /;
+
+interface PatchedConnection {
+  _server: object;
+  session: SMTPServerSession;
+  send(code: number, data?: string | string[] | null, context?: string | false): void;
+  close(): void;
+  _onCommand(command: Buffer | string, callback?: () => void): unknown;
+}
+
+let installed = false;
+
+function install(): void {
+  if (installed) return;
+  installed = true;
+  const proto = SMTPConnection.prototype as unknown as PatchedConnection;
+  const send = proto.send;
+  proto.send = function (this: PatchedConnection, code, data, context) {
+    if (typeof data === 'string' && ENHANCED.test(data) && context === undefined) return send.call(this, code, data, false);
+    return send.call(this, code, data, context);
+  };
+  const onCommand = proto._onCommand;
+  proto._onCommand = function (this: PatchedConnection, command, callback) {
+    const gate = gates.get(this._server);
+    if (gate) {
+      const reply = gate(this.session, (command || '').toString());
+      if (reply) {
+        this.send(reply.responseCode, reply.message);
+        this.close();
+        if (callback) callback();
+        return undefined;
+      }
+    }
+    return onCommand.call(this, command, callback);
+  };
+}
+
+/** Registers the command gate of one server and makes sure the hooks are installed. */
+export function attachWireHooks(server: SMTPServer, gate?: CommandGate): void {
+  install();
+  if (gate) gates.set(server, gate);
+}

@@ -1,0 +1,116 @@
+// From `everlock serve` flags to a running server: which modules run, which settings the flags override (flag >
+// --dev port > everlock.toml > default), the first-run setup for --dev on an empty home, the logger, and the
+// signal handlers. Listen addresses are fixed at start (a change needs a restart); everything else in the
+// config applies live.
+import type { ListenerSettings, ServerSettings } from '../config/types.js';
+import type { Paths } from '../config/paths.js';
+import { dataFiles } from '../config/paths.js';
+import { UserError } from '../errors.js';
+import { createLogger, type LogLevel, type Logger } from '../log.js';
+import { ListenError, type ServerModule } from './module.js';
+import { normalizeListenAddress } from './listen-address.js';
+
+export const DEV_LISTEN: ListenerSettings = {
+  smtp: '0.0.0.0:2525',
+  submission: '0.0.0.0:2587',
+  submissions: '0.0.0.0:2465',
+  imapTls: '0.0.0.0:1993',
+  imapStarttls: '0.0.0.0:1143',
+  http: '0.0.0.0:8080',
+};
+
+/** Everlock's module flags. */
+export type ModuleFlag = 'frontend-smtp' | 'frontend-smtp-submission' | 'backend-mail-smtp' | 'frontend-imap' | 'backend-mail-imap';
+
+/**
+ * Module names each flag turns on. A frontend brings the backend it cannot work without: inbound SMTP and
+ * submission hand forwards and remote mail to the queue.
+ */
+export const MODULES_BY_FLAG: Record<ModuleFlag, readonly string[]> = {
+  'frontend-smtp': ['smtp', 'queue'],
+  'frontend-smtp-submission': ['submission', 'queue'],
+  'backend-mail-smtp': ['queue'],
+  'frontend-imap': ['imap'],
+  'backend-mail-imap': ['imap'],
+};
+
+export interface ServeFlags {
+  modules: readonly ModuleFlag[];
+  listen: Partial<Record<keyof ListenerSettings, string | undefined>>;
+  dev: boolean;
+  hostname?: string | undefined;
+  logLevel: LogLevel;
+  imapIoDebug: boolean;
+  acceptAnyRecipient: boolean;
+  allowInsecureAuth: boolean;
+  dnsServer?: string | undefined;
+  gitSyncSeconds?: number | undefined;
+}
+
+/** Keeps the modules the flags ask for (all when none is named). */
+export function selectModules(all: readonly ServerModule[], flags: readonly ModuleFlag[]): ServerModule[] {
+  if (flags.length === 0) return [...all];
+  const wanted = new Set(flags.flatMap((f) => MODULES_BY_FLAG[f]));
+  return all.filter((m) => wanted.has(m.name));
+}
+
+/** The server settings the flags override; listen addresses are resolved against everlock.toml's. */
+export function serverOverrides(flags: ServeFlags, fromFile: ListenerSettings): Partial<ServerSettings> {
+  const base: ListenerSettings = flags.dev ? DEV_LISTEN : fromFile;
+  const listen: Record<string, string | undefined> = { ...base };
+  for (const [key, value] of Object.entries(flags.listen)) if (value) listen[key] = normalizeListenAddress(value);
+  const out: { -readonly [K in keyof ServerSettings]?: ServerSettings[K] } = { listen: listen as unknown as ListenerSettings };
+  if (flags.hostname) out.hostname = flags.hostname.toLowerCase();
+  if (flags.acceptAnyRecipient) out.acceptAnyRecipient = true;
+  if (flags.allowInsecureAuth) out.allowInsecureAuth = true;
+  if (flags.dnsServer) out.dnsServer = flags.dnsServer;
+  return out;
+}
+
+async function mailModules(): Promise<ServerModule[]> {
+  const [{ createSmtpModules }, { createImapModule }] = await Promise.all([import('./smtp/module.js'), import('./imap/module.js')]);
+  return [...createSmtpModules(), createImapModule()];
+}
+
+/** Runs the server until SIGTERM/SIGINT; resolves with the exit code. */
+export async function launch(paths: Paths, flags: ServeFlags, out: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<number> {
+  const log: Logger = createLogger({ level: flags.logLevel });
+
+  if (flags.dev) {
+    const { firstRun } = await import('./first-run.js');
+    const created = await firstRun(paths);
+    if (created) {
+      out(`First user: ${created.login}  password: ${created.password}`);
+      log.info(`created domain localhost and user ${created.login} (the password is shown once above)`);
+    }
+  }
+
+  const { loadConfig } = await import('../config/load.js');
+  const { existsSync } = await import('node:fs');
+  if (!existsSync(paths.config)) throw new UserError(`no config at ${paths.config}: run \`everlock init\` first (or use --dev for a ready-made local setup)`);
+  const fromFile = await loadConfig(paths);
+  const overrides = serverOverrides(flags, fromFile.server.listen);
+
+  const modules = selectModules(await mailModules(), flags.modules);
+  const { openMailStore } = await import('../maildir/index.js');
+  const { runServer } = await import('./serve.js');
+  const { handleSignals } = await import('./shutdown.js');
+  let server;
+  try {
+    server = await runServer({
+      paths,
+      log,
+      modules,
+      overrides,
+      loadConfig,
+      openStore: (_snap, storeLog) => openMailStore({ root: dataFiles.mailRoot(paths), log: storeLog.child({ module: 'store' }), watch: true }),
+      dev: flags.dev,
+      imapIoDebug: flags.imapIoDebug,
+      gitSyncSeconds: flags.gitSyncSeconds,
+    });
+  } catch (err) {
+    if (err instanceof ListenError) throw new UserError(err.message);
+    throw err;
+  }
+  return handleSignals(server, { log });
+}

@@ -1,0 +1,193 @@
+// The one local delivery path: SMTP inbound, submission's local recipients, forwarded copies, DSNs and
+// `everlock deliver` all come through here. Per recipient the rules decide (store / forward / reject / drop);
+// then every Maildir copy goes through one MailStore.deliver call (all-or-nothing) and every forwarded copy
+// through a prepared queue entry that is committed only after the Maildir copies are durable. Either all of it
+// happened when this returns, or (it throws) nothing is left behind.
+import type { ConfigSnapshot, MailboxAddress } from '../../config/types.js';
+import type { Logger } from '../../log.js';
+import type { DeliveryTarget, MailStore } from '../../maildir/types.js';
+import type { Metrics } from '../metrics.js';
+import { evaluateEnvelope, evaluateRules } from '../../rules/evaluate.js';
+import { canonicalFolder } from '../../rules/folder.js';
+import type { RuleInput } from '../../rules/types.js';
+import { SmtpReply } from '../smtp/errors.js';
+import { decodeHeader, firstHeader, headerLine, headerValues, messageId, type HeaderField } from '../smtp/headers.js';
+import type { QueueFiles, PreparedEntry } from '../queue/files.js';
+import type { Srs } from '../srs.js';
+import { composeSource } from './source.js';
+
+export interface DeliveryDeps {
+  readonly store: MailStore;
+  readonly queue: QueueFiles;
+  readonly srs: Srs;
+  readonly log: Logger;
+  readonly metrics?: Metrics | undefined;
+  /** Tells the queue worker that new entries exist. */
+  readonly wakeQueue?: (() => void) | undefined;
+}
+
+/** An envelope recipient that resolved to local mailboxes and/or forwards (config/directory resolveRecipient). */
+export interface LocalRecipient {
+  readonly address: string;
+  readonly mailboxes: readonly MailboxAddress[];
+  readonly forward: readonly string[];
+}
+
+export interface LocalMessage {
+  /** Envelope MAIL FROM ('' for bounces). */
+  readonly sender: string;
+  readonly path: string;
+  readonly headers: readonly HeaderField[];
+  /** Header lines added in front of every copy (Received, Authentication-Results, DKIM-Signature…), CRLF-ended. */
+  readonly trace: string;
+  /** `everlock deliver --folder`: store here instead of the rule's folder. */
+  readonly folder?: string | undefined;
+  /** Extra Maildir copies in the same transaction (submission's Sent copy). */
+  readonly extraTargets?: readonly DeliveryTarget[] | undefined;
+  /** Extra queue entries in the same transaction (submission's remote recipients). */
+  readonly remote?: { readonly from: string; readonly recipients: readonly string[]; readonly senderDomain: string } | undefined;
+}
+
+export type RecipientResult = 'stored' | 'forwarded' | 'dropped' | 'rejected';
+
+export interface RecipientOutcome {
+  readonly recipient: string;
+  readonly ruleId: string | null;
+  readonly action: string;
+  readonly result: RecipientResult;
+  /** For `rejected`: the reply a sender gets. */
+  readonly reply?: SmtpReply | undefined;
+}
+
+interface Plan {
+  readonly outcomes: RecipientOutcome[];
+  readonly targets: Array<DeliveryTarget & { readonly recipient: string }>;
+  readonly forwards: Array<{ readonly recipient: string; readonly to: readonly string[] }>;
+}
+
+/** At RCPT: a reject the rules decide from the envelope alone, else undefined (decide after DATA). */
+export function envelopeReject(snap: ConfigSnapshot, sender: string, recipient: string): SmtpReply | undefined {
+  const d = evaluateEnvelope(snap.rules, { direction: 'inbound', sender, receiver: recipient.toLowerCase() });
+  if (!d.decided || d.decision.action.type !== 'reject') return undefined;
+  const a = d.decision.action;
+  return new SmtpReply(a.code, a.enhanced, a.message);
+}
+
+function ruleInput(msg: LocalMessage, recipient: string): RuleInput {
+  const from = firstHeader(msg.headers, 'from');
+  const subject = firstHeader(msg.headers, 'subject');
+  return {
+    direction: 'inbound',
+    sender: msg.sender.toLowerCase(),
+    receiver: recipient.toLowerCase(),
+    subject: subject === undefined ? undefined : decodeHeader(subject),
+    messageId: messageId(msg.headers),
+    headerFrom: from === undefined ? undefined : decodeHeader(from),
+    header: (name) => headerValues(msg.headers, name).map(decodeHeader),
+  };
+}
+
+function plan(snap: ConfigSnapshot, msg: LocalMessage, recipients: readonly LocalRecipient[]): Plan {
+  const p: Plan = { outcomes: [], targets: [], forwards: [] };
+  for (const r of recipients) {
+    const { rule, action } = evaluateRules(snap.rules, ruleInput(msg, r.address));
+    const ruleId = rule?.id ?? null;
+    const store = (folder: string): void => {
+      for (const mb of r.mailboxes) p.targets.push({ recipient: r.address, mailbox: mb, folder: msg.folder ?? canonicalFolder(folder) });
+    };
+    switch (action.type) {
+      case 'reject':
+        p.outcomes.push({ recipient: r.address, ruleId, action: action.type, result: 'rejected', reply: new SmtpReply(action.code, action.enhanced, action.message) });
+        continue;
+      case 'drop':
+        p.outcomes.push({ recipient: r.address, ruleId, action: action.type, result: 'dropped' });
+        continue;
+      case 'forward':
+        if (action.keepCopy) store('INBOX');
+        p.forwards.push({ recipient: r.address, to: [...action.to, ...r.forward] });
+        p.outcomes.push({ recipient: r.address, ruleId, action: action.type, result: 'forwarded' });
+        continue;
+      case 'store':
+      case 'allow':
+        store(action.type === 'store' ? action.folder : 'INBOX');
+        if (r.forward.length) p.forwards.push({ recipient: r.address, to: r.forward });
+        p.outcomes.push({ recipient: r.address, ruleId, action: action.type, result: r.mailboxes.length ? 'stored' : 'forwarded' });
+    }
+  }
+  return p;
+}
+
+/**
+ * Delivers one message to its local recipients (and the message's extra targets / remote entries).
+ * Returns each recipient's outcome; rejected recipients got nothing. Throws (StoreError or other) when any copy
+ * could not be made durable, after undoing the others.
+ */
+export async function deliverLocal(deps: DeliveryDeps, snap: ConfigSnapshot, msg: LocalMessage, recipients: readonly LocalRecipient[]): Promise<RecipientOutcome[]> {
+  const started = Date.now();
+  const p = plan(snap, msg, recipients);
+  const mid = messageId(msg.headers);
+  const prepared: PreparedEntry[] = [];
+  const returnPath = headerLine('Return-Path', `<${msg.sender}>`);
+  try {
+    const now = Date.now();
+    for (const f of p.forwards) {
+      if (!f.to.length) continue;
+      const forwardDomain = f.recipient.slice(f.recipient.lastIndexOf('@') + 1).toLowerCase();
+      const prefix = headerLine('Delivered-To', f.recipient) + msg.trace;
+      prepared.push(
+        await deps.queue.prepare(
+          {
+            from: deps.srs.forward(msg.sender, forwardDomain),
+            dsnTo: msg.sender,
+            senderDomain: forwardDomain,
+            recipients: f.to.map((address) => ({ address, state: 'pending', attempts: 0 })),
+            messageId: mid,
+            created: now,
+            nextAttempt: now,
+            attempts: 0,
+          },
+          composeSource(prefix, msg.path),
+        ),
+      );
+    }
+    if (msg.remote && msg.remote.recipients.length) {
+      prepared.push(
+        await deps.queue.prepare(
+          {
+            from: msg.remote.from,
+            dsnTo: msg.remote.from,
+            senderDomain: msg.remote.senderDomain,
+            recipients: msg.remote.recipients.map((address) => ({ address, state: 'pending', attempts: 0 })),
+            messageId: mid,
+            created: now,
+            nextAttempt: now,
+            attempts: 0,
+          },
+          composeSource(msg.trace, msg.path),
+        ),
+      );
+    }
+    const targets: DeliveryTarget[] = [...p.targets.map(({ mailbox, folder }) => ({ mailbox, folder })), ...(msg.extraTargets ?? [])];
+    if (targets.length) {
+      // Delivered-To names the envelope recipient; with several recipients sharing one stored source it would
+      // disclose Bcc recipients to each other, so it is added only when the copies are for one recipient.
+      const distinct = new Set(p.targets.map((t) => t.recipient.toLowerCase()));
+      const deliveredTo = distinct.size === 1 && !msg.extraTargets?.length ? headerLine('Delivered-To', [...distinct][0]!) : '';
+      await deps.store.deliver(targets, composeSource(returnPath + deliveredTo + msg.trace, msg.path));
+    }
+    for (const e of prepared) await e.commit();
+  } catch (err) {
+    await Promise.allSettled(prepared.map((e) => e.abort()));
+    for (const o of p.outcomes) {
+      deps.log.warn('delivery failed', { messageId: mid, from: msg.sender, to: o.recipient, rule: o.ruleId, action: o.action, result: 'tempfail', ms: Date.now() - started, err });
+    }
+    throw err;
+  }
+  if (prepared.length) deps.wakeQueue?.();
+  const ms = Date.now() - started;
+  for (const o of p.outcomes) {
+    deps.metrics?.inc('everlock_smtp_local_deliveries_total', { result: o.result });
+    deps.log.info('delivered', { messageId: mid, from: msg.sender, to: o.recipient, rule: o.ruleId, action: o.action, result: o.result, ms });
+  }
+  return p.outcomes;
+}

@@ -23,16 +23,16 @@ function arg(value: string): string {
 
 export function renderUnit(o: UnitOptions): string {
   const underHome = [o.config, o.data, o.bin, o.node].some((p) => p === '/root' || p.startsWith('/root/') || p.startsWith('/home/'));
-  const paths = [...new Set([o.config, o.data])].map(arg).join(' ');
+  const dirs = [...new Set([o.config, o.data])];
+  const paths = dirs.map(arg).join(' ');
   const exec = [o.node, o.bin, 'serve', '--config', o.config, '--data', o.data, ...o.extraArgs].map(arg).join(' ');
   return `# everlock mail server. Install: save as /etc/systemd/system/everlock.service, then
 #   useradd --system --home-dir ${o.data} --shell /usr/sbin/nologin ${o.user}
-#   chown -R ${o.user}:${o.group} ${o.config} ${o.data}
+#   chown -R ${o.user}:${o.group} ${dirs.join(' ')}
 #   systemctl daemon-reload && systemctl enable --now everlock
 # Reload the config without a restart: systemctl reload everlock (SIGHUP).
 [Unit]
 Description=everlock mail server (SMTP, submission, IMAP)
-Documentation=man:everlock(1)
 After=network-online.target
 Wants=network-online.target
 

@@ -1,0 +1,145 @@
+// Durable writes into a Maildir: tmp/ -> fsync -> rename into new/ or cur/ -> fsync the directory.
+// Delivering to several folders is all-or-nothing: the message is written and synced once in the first
+// target's tmp/, hard-linked (or copied) into every other target's tmp/, and only when all copies exist is
+// any of them renamed; a failed rename undoes the ones already made. Stored messages are in canonical CRLF
+// form, so the size on disk (S=) equals the IMAP size (W=) and byte ranges can be read without conversion.
+import { copyFile, link, open, rename, unlink, utimes } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Writable } from 'node:stream';
+import { StoreError, storeErrorFromErrno } from '../errors.js';
+import { CrlfTransform, toCrlf } from '../mime/canonical.js';
+import type { MessageSource } from './types.js';
+import { uniqueBase, withSizes } from './filename.js';
+import { fsyncDir } from './group-commit.js';
+
+export interface TmpFile {
+  /** Folder directory (holding cur/ new/ tmp/). */
+  readonly folderDir: string;
+  readonly tmpPath: string;
+  /** Final base name: unique part plus ,S=,W=. */
+  readonly base: string;
+  readonly size: number;
+  /** Internal date (the file's mtime), ms. */
+  readonly mtime: number;
+}
+
+async function unlinkQuiet(path: string): Promise<void> {
+  await unlink(path).catch(() => {});
+}
+
+/** Writes the message into `<folderDir>/tmp/` in CRLF form; synced when `fsync`. */
+export async function writeTmp(folderDir: string, source: MessageSource, opts: { fsync: boolean; maxBytes?: number | undefined; mtime?: number | undefined }): Promise<TmpFile> {
+  const unique = uniqueBase();
+  const tmpPath = join(folderDir, 'tmp', unique);
+  let fh;
+  try {
+    fh = await open(tmpPath, 'wx', 0o600);
+  } catch (err) {
+    throw storeErrorFromErrno(err, 'message file');
+  }
+  let size = 0;
+  let mtime = opts.mtime ?? 0;
+  try {
+    if (Buffer.isBuffer(source)) {
+      const data = toCrlf(source);
+      if (opts.maxBytes !== undefined && data.length > opts.maxBytes) throw new StoreError('limit', 'message too large');
+      await fh.write(data, 0, data.length, 0);
+      size = data.length;
+    } else {
+      const crlf = new CrlfTransform();
+      const handle = fh;
+      const max = opts.maxBytes;
+      const sink = new Writable({
+        write(chunk: Buffer, _enc, done) {
+          if (max !== undefined && size + chunk.length > max) {
+            done(new StoreError('limit', 'message too large'));
+            return;
+          }
+          const at = size;
+          size += chunk.length;
+          handle.write(chunk, 0, chunk.length, at).then(() => done(), done);
+        },
+      });
+      await pipeline(source, crlf, sink);
+    }
+    if (opts.fsync) await fh.datasync();
+    if (opts.mtime === undefined) mtime = Math.floor((await fh.stat()).mtimeMs);
+  } catch (err) {
+    await fh.close().catch(() => {});
+    await unlinkQuiet(tmpPath);
+    throw err instanceof StoreError ? err : storeErrorFromErrno(err, 'message file');
+  }
+  try {
+    await fh.close();
+    if (opts.mtime !== undefined) await utimes(tmpPath, opts.mtime / 1000, opts.mtime / 1000);
+  } catch (err) {
+    await unlinkQuiet(tmpPath);
+    throw storeErrorFromErrno(err, 'message file');
+  }
+  return { folderDir, tmpPath, base: withSizes(unique, size, size), size, mtime };
+}
+
+/** Another copy of a tmp file in another folder's tmp/: a hard link, or a synced copy across devices. */
+export async function cloneTmp(from: TmpFile, folderDir: string, fsync: boolean): Promise<TmpFile> {
+  const unique = uniqueBase();
+  const tmpPath = join(folderDir, 'tmp', unique);
+  try {
+    await link(from.tmpPath, tmpPath);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'EMLINK') throw storeErrorFromErrno(err, 'message file');
+    try {
+      await copyFile(from.tmpPath, tmpPath);
+      if (fsync) {
+        const fh = await open(tmpPath, 'r');
+        await fh.datasync().finally(() => fh.close());
+      }
+    } catch (copyErr) {
+      await unlinkQuiet(tmpPath);
+      throw storeErrorFromErrno(copyErr, 'message file');
+    }
+  }
+  return { folderDir, tmpPath, base: withSizes(unique, from.size, from.size), size: from.size, mtime: from.mtime };
+}
+
+export interface Placement {
+  readonly tmp: TmpFile;
+  /** 'new' for unflagged mail (it becomes \Recent), 'cur' with the info letters otherwise. */
+  readonly name: string;
+  readonly sub: 'new' | 'cur';
+}
+
+export function finalPath(p: Placement): string {
+  return join(p.tmp.folderDir, p.sub, p.name);
+}
+
+/**
+ * Renames every copy into place, then fsyncs each destination directory. All or nothing: on any failure the
+ * renamed copies are removed again and every tmp file is deleted before the error is thrown.
+ */
+export async function commitPlacements(placements: readonly Placement[], fsync: boolean): Promise<void> {
+  const done: string[] = [];
+  try {
+    for (const p of placements) {
+      const to = finalPath(p);
+      await rename(p.tmp.tmpPath, to);
+      done.push(to);
+    }
+  } catch (err) {
+    await Promise.all(done.map(unlinkQuiet));
+    await Promise.all(placements.map((p) => unlinkQuiet(p.tmp.tmpPath)));
+    throw storeErrorFromErrno(err, 'message file');
+  }
+  if (fsync) {
+    try {
+      await Promise.all([...new Set(done.map((d) => dirname(d)))].map(fsyncDir));
+    } catch (err) {
+      throw storeErrorFromErrno(err, 'message directory');
+    }
+  }
+}
+
+export async function discardTmp(files: readonly TmpFile[]): Promise<void> {
+  await Promise.all(files.map((f) => unlinkQuiet(f.tmpPath)));
+}

@@ -1,0 +1,97 @@
+// The Dovecot-compatible uidlist lock: `dovecot-uidlist.lock`, created with O_EXCL and holding
+// `<pid>:<host>`. Every process that assigns UIDs or records MODSEQs holds it (everlock's server, CLI and
+// Dovecot itself). A lock is stale when its owner is a dead process on this host, or when it has not been
+// touched for STALE_MS (Dovecot's uidlist stale timeout is two minutes). Within one process an async mutex
+// queues callers first, so the file lock is taken once per batch and never re-entered.
+import { open, readFile, stat, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { StoreError, storeErrorFromErrno } from '../errors.js';
+
+export const STALE_MS = 120_000;
+const WAIT_MS = 150_000;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function isStale(path: string): Promise<boolean> {
+  let content: string;
+  let mtimeMs: number;
+  try {
+    const [c, st] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
+    content = c;
+    mtimeMs = st.mtimeMs;
+  } catch {
+    return false; // vanished: the next attempt will simply succeed
+  }
+  const m = /^(\d+):(.*)$/.exec(content.trim());
+  if (m && m[2] === hostname() && Number(m[1]) !== process.pid && !isAlive(Number(m[1]))) return true;
+  // An empty file is a lock in the middle of being written; only age makes it stale.
+  return Date.now() - mtimeMs > STALE_MS;
+}
+
+async function acquireFile(path: string): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
+  let delay = 1;
+  for (;;) {
+    try {
+      const fh = await open(path, 'wx', 0o600);
+      try {
+        await fh.writeFile(`${process.pid}:${hostname()}`);
+      } finally {
+        await fh.close();
+      }
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw storeErrorFromErrno(err, 'uidlist lock');
+    }
+    if (await isStale(path)) {
+      await unlink(path).catch(() => {});
+      continue;
+    }
+    if (Date.now() > deadline) throw new StoreError('in-use', 'mailbox is locked by another process', path);
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 20);
+  }
+}
+
+/**
+ * One per folder per process. `exclusive` serialises this process's work on the folder (state updates stay
+ * in order); `withFile` additionally takes the cross-process uidlist lock and must run inside `exclusive`.
+ */
+export class FolderLock {
+  private tail: Promise<void> = Promise.resolve();
+
+  constructor(readonly path: string) {}
+
+  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const prev = this.tail;
+    let release!: () => void;
+    this.tail = new Promise<void>((r) => (release = r));
+    await prev;
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+
+  async withFile<T>(fn: () => Promise<T>): Promise<T> {
+    await acquireFile(this.path);
+    try {
+      return await fn();
+    } finally {
+      await unlink(this.path).catch(() => {});
+    }
+  }
+
+  /** exclusive + withFile. */
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    return this.exclusive(() => this.withFile(fn));
+  }
+}

@@ -1,0 +1,682 @@
+// One open Maildir folder, shared by every session of this process (ref-counted by the store).
+// Invariants (pinned by test/maildir/folder.test.ts, concurrency.test.ts and crash.test.ts):
+// - The state is built from three sources read in this order: the new/ and cur/ listings, the uidlist, the
+//   modseq log. A message is visible once it has a UID and a modseq record; flags come from its file name.
+// - Readers do not lock. A listing that cannot be explained (a known file missing without an expunge record,
+//   one base under two names, a file without UID, flags nobody logged) is re-done under the uidlist lock,
+//   where every everlock writer is quiescent, and whatever is still unexplained is recorded then: new UIDs,
+//   modseq bumps for foreign flag changes, expunge records for foreign deletions.
+// - Every mutation (UID assignment, flag rename, expunge) happens under the uidlist lock and is logged with
+//   a new MODSEQ before the lock is released, so all processes agree on MODSEQs.
+// - Flag changes are renames from the name we last saw: if another process renamed the file first, ours
+//   fails with ENOENT, we re-read and apply our change on top of theirs, so no flag change is lost.
+import { open, rename, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { Logger } from '../log.js';
+import type { MessageSummary } from '../mime/types.js';
+import { StoreError, storeErrorFromErrno } from '../errors.js';
+import type {
+  AppendOptions,
+  ByteRange,
+  CopyResult,
+  Flag,
+  FlagOperation,
+  Folder,
+  FolderChange,
+  FolderState,
+  MessageSource,
+  StoreResult,
+} from './types.js';
+import { FolderLock } from './dotlock.js';
+import { Uidlist } from './uidlist.js';
+import { ModseqLog, type NewRecord } from './modseq.js';
+import { Keywords } from './keywords.js';
+import { DirListing } from './listing.js';
+import { baseOf, curName, flagsToInfo, infoToFlags, isSystemFlag, normalizeFlag, sizeField, splitName } from './filename.js';
+import { MaildirMessage, diffStates, findUid } from './message.js';
+import { crlfSizeOfFile, streamMessage } from './read.js';
+import { SummaryCache } from './summary-cache.js';
+import { cloneTmp, commitPlacements, discardTmp, writeTmp, type Placement, type TmpFile } from './deliver.js';
+import { GroupCommit } from './group-commit.js';
+import { FolderWatcher } from './watch.js';
+
+export interface FolderDeps {
+  readonly log: Logger;
+  readonly fsync: boolean;
+  readonly watch: boolean;
+  readonly pollMs: number;
+  readonly summarize: (s: Readable) => Promise<MessageSummary>;
+  /** Opens a sibling folder of the same mailbox (for copy/move); the caller releases it. */
+  readonly openSibling: (name: string) => Promise<MaildirFolder>;
+  /** Adds to the mailbox's quota usage; throws over-quota when a positive delta does not fit. */
+  readonly quota: (bytes: number, messages: number) => Promise<void>;
+  readonly checkQuota: (bytes: number) => Promise<void>;
+  readonly onIdle: (folder: MaildirFolder) => void;
+}
+
+/** A file placed in new/ or cur/ that needs a UID. */
+export interface Arrival {
+  readonly base: string;
+  readonly info: string;
+  readonly date: number;
+  readonly vsize: number;
+}
+
+const NEED_LOCK = Symbol('need-lock');
+const STAT_PARALLEL = 64;
+
+interface Pending {
+  uid: number;
+  base: string;
+  name: string;
+  inNew: boolean;
+  info: string;
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+export class MaildirFolder implements Folder {
+  refs = 0;
+  private current: FolderState = { uidValidity: 0, uidNext: 1, highestModSeq: 1, messages: [] };
+  private opened = false;
+  private dirty = true;
+  private readonly lock: FolderLock;
+  private readonly uidlist: Uidlist;
+  private readonly modseq: ModseqLog;
+  private readonly keywords: Keywords;
+  private readonly newDir: DirListing;
+  private readonly curDir: DirListing;
+  private readonly summaries: SummaryCache;
+  private readonly listeners = new Set<(c: FolderChange) => void>();
+  private watcher: FolderWatcher | undefined;
+  private flagCache = new Map<string, readonly Flag[]>();
+  private flagCacheGen = -1;
+  private readonly assigner: GroupCommit<Arrival, number>;
+
+  constructor(
+    readonly name: string,
+    readonly dir: string,
+    private readonly deps: FolderDeps,
+  ) {
+    this.lock = new FolderLock(join(dir, 'dovecot-uidlist.lock'));
+    this.uidlist = new Uidlist(dir, deps.log);
+    this.modseq = new ModseqLog(dir, deps.log);
+    this.keywords = new Keywords(dir);
+    this.newDir = new DirListing(join(dir, 'new'));
+    this.curDir = new DirListing(join(dir, 'cur'));
+    this.summaries = new SummaryCache(dir, deps.log);
+    this.assigner = new GroupCommit((items) => this.lock.run(() => this.assignLocked(items)));
+  }
+
+  state(): FolderState {
+    return this.current;
+  }
+
+  sync(): Promise<FolderState> {
+    return this.lock.exclusive(async () => {
+      if (!this.dirty && this.opened && !(await this.anythingChanged())) return this.current;
+      let r = await this.scan(false);
+      if (r === NEED_LOCK) r = await this.lock.withFile(() => this.scan(true));
+      this.apply(r as MaildirMessage[]);
+      return this.current;
+    });
+  }
+
+  /** Inside withFile: brings the state up to date, recording whatever needs recording. */
+  private async syncLocked(): Promise<void> {
+    if (!this.dirty && this.opened && !(await this.anythingChanged())) return;
+    this.apply((await this.scan(true)) as MaildirMessage[]);
+  }
+
+  private async anythingChanged(): Promise<boolean> {
+    const checks = await Promise.all([this.newDir.changed(), this.curDir.changed(), this.uidlist.changed(), this.modseq.changed(), this.keywords.refresh()]);
+    return checks.some(Boolean);
+  }
+
+  private flagsFor(info: string): readonly Flag[] {
+    if (this.flagCacheGen !== this.keywords.generation) {
+      this.flagCache = new Map();
+      this.flagCacheGen = this.keywords.generation;
+    }
+    let f = this.flagCache.get(info);
+    if (!f) {
+      f = Object.freeze(infoToFlags(info, this.keywords.list as string[]));
+      this.flagCache.set(info, f);
+    }
+    return f;
+  }
+
+  private keywordIndex = (kw: string): number => {
+    const i = this.keywords.indexOf(kw);
+    if (i === -1) throw new StoreError('limit', 'unknown keyword', kw);
+    return i;
+  };
+
+  /**
+   * Reads listings, uidlist and modseq log and reconciles them. Unlocked, returns NEED_LOCK when something
+   * needs recording; locked, records it and returns the messages.
+   */
+  private async scan(locked: boolean): Promise<MaildirMessage[] | typeof NEED_LOCK> {
+    // new/ before cur/: a message moving new/ -> cur/ meanwhile is then seen twice, never missed.
+    const newL = await this.newDir.list();
+    const curL = await this.curDir.list();
+    await this.uidlist.refresh();
+    if (!this.uidlist.exists || this.uidlist.uidValidity === 0) {
+      if (!locked) return NEED_LOCK;
+      await this.uidlist.create(this.deps.fsync);
+    }
+    await this.keywords.refresh();
+    await this.modseq.refresh(this.uidlist.uidValidity);
+
+    for (let attempt = 0; ; attempt++) {
+      const r = this.reconcile(newL.names, curL.names);
+      const unexplained = r.racy || r.missing.length > 0 || r.unassigned.length > 0 || r.needRecord.length > 0;
+      if (!unexplained) {
+        this.dirty = false;
+        return r.messages;
+      }
+      if (!locked) return NEED_LOCK;
+      if (attempt > 0) {
+        // Still unexplained after recording: leave it for the next sync rather than loop.
+        this.dirty = true;
+        return r.messages;
+      }
+      if (r.racy) {
+        this.newDir.invalidate();
+        this.curDir.invalidate();
+        return this.scan(true);
+      }
+      await this.record(r.missing, r.unassigned, r.needRecord);
+    }
+  }
+
+  private reconcile(newNames: readonly string[], curNames: readonly string[]) {
+    const byBase = new Map<string, string>();
+    const inNew = new Set<string>();
+    let racy = false;
+    for (const n of newNames) {
+      const b = baseOf(n);
+      byBase.set(b, n);
+      inNew.add(b);
+    }
+    for (const n of curNames) {
+      const b = baseOf(n);
+      const prev = byBase.get(b);
+      if (prev !== undefined && !inNew.has(b) && prev !== n) racy = true;
+      inNew.delete(b);
+      byBase.set(b, n);
+    }
+    const ul = this.uidlist;
+    const recs = this.modseq.records;
+    const old = this.current.messages as readonly MaildirMessage[];
+    let oi = 0;
+    const messages: MaildirMessage[] = [];
+    const missing: number[] = [];
+    const needRecord: Pending[] = [];
+    for (let i = 0; i < ul.uids.length; i++) {
+      const uid = ul.uids[i] as number;
+      const base = ul.bases[i] as string;
+      if (ul.byBase.get(base) !== uid) continue; // an older duplicate line for the same file
+      const name = byBase.get(base);
+      const rec = recs.get(uid);
+      if (name === undefined) {
+        if (rec === undefined || rec.date >= 0) missing.push(uid);
+        continue;
+      }
+      byBase.delete(base);
+      const isNew = inNew.has(base);
+      const info = isNew ? '' : splitName(name).info;
+      if (rec === undefined || rec.date < 0 || rec.info !== info) {
+        needRecord.push({ uid, base, name, inNew: isNew, info });
+        continue;
+      }
+      while (oi < old.length && (old[oi] as MaildirMessage).uid < uid) oi++;
+      const prev = old[oi];
+      if (prev !== undefined && prev.uid === uid && prev.file === name && prev.modseq === rec.modseq && prev.inNew === isNew) {
+        messages.push(prev);
+      } else {
+        messages.push(new MaildirMessage(uid, this.flagsFor(info), rec.modseq, rec.vsize, rec.date, name, isNew, base));
+      }
+    }
+    const unassigned: Pending[] = [];
+    for (const [base, name] of byBase) {
+      const isNew = inNew.has(base);
+      unassigned.push({ uid: 0, base, name, inNew: isNew, info: isNew ? '' : splitName(name).info });
+    }
+    return { messages, missing, needRecord, unassigned, racy };
+  }
+
+  private filePath(p: { name: string; inNew: boolean }): string {
+    return join(this.dir, p.inNew ? 'new' : 'cur', p.name);
+  }
+
+  /** Under the lock: UIDs for unassigned files, records for files without one, expunge records. */
+  private async record(missing: readonly number[], unassigned: Pending[], needRecord: Pending[]): Promise<void> {
+    const vsizeOf = async (p: Pending): Promise<number | undefined> => {
+      const w = sizeField(p.base, 'W') ?? (p.uid > 0 ? this.uidlist.vsizes.get(p.uid) : undefined);
+      if (w !== undefined) return w;
+      try {
+        return await crlfSizeOfFile(this.filePath(p));
+      } catch {
+        return undefined;
+      }
+    };
+    if (unassigned.length > 0) {
+      unassigned.sort((a, b) => (a.base < b.base ? -1 : a.base > b.base ? 1 : 0));
+      const sized = await mapLimit(unassigned, STAT_PARALLEL, async (p) => ({ p, w: sizeField(p.base, 'W'), v: await vsizeOf(p) }));
+      const present = sized.filter((s) => s.v !== undefined);
+      const uids = await this.uidlist.append(
+        present.map((s) => ({ base: s.p.base, vsize: s.w === undefined ? s.v : undefined })),
+        this.deps.fsync,
+      );
+      present.forEach((s, i) => {
+        s.p.uid = uids[i] as number;
+        needRecord.push(s.p);
+      });
+    }
+    const records = await mapLimit(needRecord, STAT_PARALLEL, async (p): Promise<NewRecord | undefined> => {
+      const prev = this.modseq.records.get(p.uid);
+      if (prev !== undefined && prev.date >= 0) return { uid: p.uid, date: prev.date, vsize: prev.vsize, info: p.info };
+      try {
+        const st = await stat(this.filePath(p));
+        const vsize = await vsizeOf(p);
+        return vsize === undefined ? undefined : { uid: p.uid, date: Math.floor(st.mtimeMs), vsize, info: p.info };
+      } catch {
+        return undefined; // vanished meanwhile: the next sync sees it gone
+      }
+    });
+    const added = records.filter((r): r is NewRecord => r !== undefined);
+    if (missing.length > 0) this.deps.log.debug('maildir: files gone without an expunge record', { folder: this.dir, uids: missing.length });
+    await this.modseq.append(this.uidlist.uidValidity, added, missing);
+    await this.maybeCompact();
+  }
+
+  private async maybeCompact(): Promise<void> {
+    const live = new Set<number>();
+    for (const [uid, r] of this.modseq.records) if (r.date >= 0) live.add(uid);
+    const dead = this.uidlist.uids.length - live.size;
+    if ((dead > 100 && dead * 4 > this.uidlist.uids.length) || this.modseq.wantsCompaction(live.size)) {
+      await this.uidlist.create(this.deps.fsync, live);
+      await this.modseq.rewrite(this.uidlist.uidValidity, live);
+      const bases = new Set<string>();
+      for (let i = 0; i < this.uidlist.uids.length; i++) bases.add(this.uidlist.bases[i] as string);
+      await this.summaries.compact(bases).catch((err: unknown) => this.deps.log.warn('maildir: summary cache compaction failed', { error: err }));
+    }
+  }
+
+  private apply(messages: MaildirMessage[]): void {
+    const before = this.current.messages;
+    this.current = {
+      uidValidity: this.uidlist.uidValidity,
+      uidNext: this.uidlist.nextUid,
+      highestModSeq: Math.max(1, this.modseq.highest),
+      messages,
+    };
+    const first = !this.opened;
+    this.opened = true;
+    if (first || this.listeners.size === 0) return;
+    for (const change of diffStates(before, messages)) this.emit(change);
+  }
+
+  private emit(change: FolderChange): void {
+    for (const l of this.listeners) {
+      try {
+        l(change);
+      } catch (err) {
+        this.deps.log.error('maildir: change listener failed', { error: err });
+      }
+    }
+  }
+
+  private find(uid: number): MaildirMessage | undefined {
+    const i = findUid(this.current.messages, uid);
+    return i === -1 ? undefined : (this.current.messages[i] as MaildirMessage);
+  }
+
+  /** Replaces some messages (and removes others) in the state, emitting the changes. */
+  private patch(updated: readonly MaildirMessage[], removed: ReadonlySet<number>): void {
+    const byUid = new Map(updated.map((m) => [m.uid, m]));
+    const next: MaildirMessage[] = [];
+    for (const m of this.current.messages as readonly MaildirMessage[]) {
+      if (removed.has(m.uid)) continue;
+      next.push(byUid.get(m.uid) ?? m);
+    }
+    this.apply(next);
+  }
+
+  // ---- arrivals: deliver, append, copy ----
+
+  /** Gives UIDs to files already renamed into new/ or cur/ (group-committed across concurrent callers). */
+  assign(arrival: Arrival): Promise<number> {
+    return this.assigner.submit(arrival);
+  }
+
+  private async assignLocked(items: Arrival[]): Promise<number[]> {
+    await this.uidlist.refresh();
+    if (!this.uidlist.exists || this.uidlist.uidValidity === 0) await this.uidlist.create(this.deps.fsync);
+    const fresh = items.filter((a) => !this.uidlist.byBase.has(a.base));
+    await this.uidlist.append(fresh.map((a) => ({ base: a.base })), this.deps.fsync);
+    await this.modseq.refresh(this.uidlist.uidValidity);
+    const uids = items.map((a) => this.uidlist.byBase.get(a.base) as number);
+    const records: NewRecord[] = [];
+    items.forEach((a, i) => {
+      const uid = uids[i] as number;
+      if (!this.modseq.records.has(uid)) records.push({ uid, date: a.date, vsize: a.vsize, info: a.info });
+    });
+    await this.modseq.append(this.uidlist.uidValidity, records, []);
+    return uids;
+  }
+
+  /** Makes sure every keyword has a letter in dovecot-keywords. */
+  async ensureKeywords(flags: readonly Flag[]): Promise<void> {
+    const kws = flags.filter((f) => !f.startsWith('\\'));
+    if (kws.length === 0) return;
+    await this.keywords.refresh();
+    if (kws.every((k) => this.keywords.indexOf(k) !== -1)) return;
+    await this.lock.run(async () => {
+      await this.keywords.refresh();
+      await this.keywords.ensure(kws);
+    });
+  }
+
+  /** Where a new file goes: new/ when unflagged (\Recent), cur/ with its letters otherwise. */
+  placementFor(tmp: TmpFile, flags: readonly Flag[] | undefined): Placement {
+    const norm = (flags ?? []).map(normalizeFlag).filter((f) => f !== '\\Recent');
+    if (norm.length === 0) return { tmp, name: tmp.base, sub: 'new' };
+    return { tmp, name: curName(tmp.base, flagsToInfo(norm, this.keywordIndex)), sub: 'cur' };
+  }
+
+  async append(source: MessageSource, opts: AppendOptions = {}): Promise<{ uid: number; uidValidity: number }> {
+    await this.ensureKeywords(opts.flags ?? []);
+    const tmp = await writeTmp(this.dir, source, { fsync: this.deps.fsync, mtime: opts.internalDate });
+    let placement: Placement;
+    try {
+      await this.deps.checkQuota(tmp.size);
+      placement = this.placementFor(tmp, opts.flags);
+    } catch (err) {
+      await discardTmp([tmp]);
+      throw err;
+    }
+    await commitPlacements([placement], this.deps.fsync);
+    await this.deps.quota(tmp.size, 1);
+    const info = placement.sub === 'cur' ? splitName(placement.name).info : '';
+    const uid = await this.assign({ base: tmp.base, info, date: tmp.mtime, vsize: tmp.size });
+    return { uid, uidValidity: this.uidlist.uidValidity };
+  }
+
+  // ---- IMAP operations ----
+
+  claimRecent(): Promise<readonly number[]> {
+    return this.lock.exclusive(async () => {
+      let r = await this.scan(false);
+      if (r === NEED_LOCK) r = await this.lock.withFile(() => this.scan(true));
+      this.apply(r as MaildirMessage[]);
+      const claimed: MaildirMessage[] = [];
+      for (const m of this.current.messages as readonly MaildirMessage[]) {
+        if (!m.inNew) continue;
+        const name = curName(m.base, '');
+        try {
+          await rename(join(this.dir, 'new', m.file), join(this.dir, 'cur', name));
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // another session claimed it
+          throw storeErrorFromErrno(err, 'message');
+        }
+        claimed.push(new MaildirMessage(m.uid, m.flags, m.modseq, m.size, m.internalDate, name, false, m.base));
+      }
+      if (claimed.length > 0) {
+        const byUid = new Map(claimed.map((m) => [m.uid, m]));
+        this.current = { ...this.current, messages: (this.current.messages as MaildirMessage[]).map((m) => byUid.get(m.uid) ?? m) };
+      }
+      return claimed.map((m) => m.uid);
+    });
+  }
+
+  setFlags(uids: readonly number[], op: FlagOperation, flags: readonly Flag[], unchangedSince?: number): Promise<StoreResult> {
+    const norm = [...new Set(flags.map(normalizeFlag))].filter((f) => f !== '\\Recent');
+    const kws = norm.filter((f) => !isSystemFlag(f));
+    return this.lock.run(async () => {
+      await this.syncLocked();
+      if (op !== 'remove' && kws.length > 0) {
+        await this.keywords.refresh();
+        await this.keywords.ensure(kws);
+      }
+      const modified: number[] = [];
+      const changed: Array<{ m: MaildirMessage; name: string; info: string }> = [];
+      let todo = [...new Set(uids)];
+      for (let attempt = 0; attempt < 3 && todo.length > 0; attempt++) {
+        const retry: number[] = [];
+        for (const uid of todo) {
+          const m = this.find(uid);
+          if (!m) continue;
+          if (unchangedSince !== undefined && m.modseq > unchangedSince) {
+            modified.push(uid);
+            continue;
+          }
+          const next = this.computeFlags(m.flags, op, norm);
+          const oldInfo = m.inNew ? '' : splitName(m.file).info;
+          const info = flagsToInfo(next, (k) => this.keywords.indexOf(k), oldInfo);
+          if (info === oldInfo) continue;
+          const name = curName(m.base, info);
+          try {
+            await rename(join(this.dir, m.inNew ? 'new' : 'cur', m.file), join(this.dir, 'cur', name));
+            changed.push({ m, name, info });
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw storeErrorFromErrno(err, 'message');
+            retry.push(uid);
+          }
+        }
+        todo = retry;
+        if (retry.length > 0) {
+          // Someone else renamed or removed these files: re-read and apply the change on top of theirs.
+          this.newDir.invalidate();
+          this.curDir.invalidate();
+          this.dirty = true;
+          await this.syncLocked();
+        }
+      }
+      if (changed.length === 0) return { updated: [], modified };
+      const modseq = await this.modseq.append(
+        this.uidlist.uidValidity,
+        changed.map(({ m, info }) => ({ uid: m.uid, date: m.internalDate, vsize: m.size, info })),
+        [],
+      );
+      const updated = changed.map(({ m, name, info }) => new MaildirMessage(m.uid, this.flagsFor(info), modseq, m.size, m.internalDate, name, false, m.base));
+      this.patch(updated, new Set());
+      return { updated, modified };
+    });
+  }
+
+  private computeFlags(current: readonly Flag[], op: FlagOperation, flags: readonly Flag[]): Flag[] {
+    if (op === 'replace') return [...flags];
+    const lower = new Set(flags.map((f) => f.toLowerCase()));
+    if (op === 'remove') return current.filter((f) => !lower.has(f.toLowerCase()));
+    const have = new Set(current.map((f) => f.toLowerCase()));
+    return [...current, ...flags.filter((f) => !have.has(f.toLowerCase()))];
+  }
+
+  expunge(uids: readonly number[]): Promise<readonly number[]> {
+    return this.lock.run(async () => {
+      await this.syncLocked();
+      const removed: number[] = [];
+      let bytes = 0;
+      let todo = [...new Set(uids)].sort((a, b) => a - b);
+      for (let attempt = 0; attempt < 3 && todo.length > 0; attempt++) {
+        const retry: number[] = [];
+        for (const uid of todo) {
+          const m = this.find(uid);
+          if (!m) continue;
+          try {
+            await unlink(join(this.dir, m.inNew ? 'new' : 'cur', m.file));
+            removed.push(uid);
+            bytes += sizeField(m.base, 'S') ?? m.size;
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw storeErrorFromErrno(err, 'message');
+            retry.push(uid);
+          }
+        }
+        todo = retry;
+        if (retry.length > 0) {
+          this.newDir.invalidate();
+          this.curDir.invalidate();
+          this.dirty = true;
+          await this.syncLocked();
+        }
+      }
+      if (removed.length === 0) return [];
+      removed.sort((a, b) => a - b);
+      await this.modseq.append(this.uidlist.uidValidity, [], removed);
+      await this.deps.quota(-bytes, -removed.length);
+      this.patch([], new Set(removed));
+      await this.maybeCompact();
+      return removed;
+    });
+  }
+
+  async copyTo(uids: readonly number[], destination: string): Promise<CopyResult> {
+    const dest = await this.deps.openSibling(destination);
+    try {
+      return await dest.importFrom(this, [...new Set(uids)].sort((a, b) => a - b));
+    } finally {
+      dest.release();
+    }
+  }
+
+  async moveTo(uids: readonly number[], destination: string): Promise<CopyResult> {
+    const result = await this.copyTo(uids, destination);
+    await this.expunge(result.pairs.map(([src]) => src));
+    return result;
+  }
+
+  /** Copies messages of `source` in here: hard links into tmp/, then one all-or-nothing commit. */
+  async importFrom(source: MaildirFolder, uids: readonly number[]): Promise<CopyResult> {
+    const items: Array<{ uid: number; m: MaildirMessage; tmp: TmpFile }> = [];
+    try {
+      let bytes = 0;
+      for (const uid of uids) {
+        const m = source.find(uid);
+        if (!m) continue;
+        const from: TmpFile = { folderDir: source.dir, tmpPath: source.filePath({ name: m.file, inNew: m.inNew }), base: m.base, size: m.size, mtime: m.internalDate };
+        let tmp: TmpFile;
+        try {
+          tmp = await cloneTmp(from, this.dir, this.deps.fsync);
+        } catch (err) {
+          if (err instanceof StoreError && err.kind === 'not-found') continue; // expunged meanwhile
+          throw err;
+        }
+        const physical = sizeField(m.base, 'S') ?? (await stat(tmp.tmpPath)).size;
+        const base = `${tmp.base.slice(0, tmp.base.indexOf(','))},S=${physical},W=${m.size}`;
+        items.push({ uid, m, tmp: { ...tmp, base, size: m.size, mtime: m.internalDate } });
+        bytes += physical;
+      }
+      await this.ensureKeywords(items.flatMap((i) => i.m.flags));
+      await this.deps.checkQuota(bytes);
+      const placements = items.map((i) => this.placementFor(i.tmp, i.m.flags));
+      await commitPlacements(placements, this.deps.fsync);
+      await this.deps.quota(bytes, items.length);
+      const dest = await Promise.all(
+        items.map((i, k) => {
+          const p = placements[k] as Placement;
+          return this.assign({ base: i.tmp.base, info: p.sub === 'cur' ? splitName(p.name).info : '', date: i.m.internalDate, vsize: i.m.size });
+        }),
+      );
+      return { uidValidity: this.uidlist.uidValidity, pairs: items.map((i, k) => [i.uid, dest[k] as number] as const) };
+    } catch (err) {
+      await discardTmp(items.map((i) => i.tmp));
+      throw err;
+    }
+  }
+
+  // ---- reading ----
+
+  async read(uid: number, range?: ByteRange): Promise<Readable> {
+    for (let attempt = 0; ; attempt++) {
+      const m = this.find(uid);
+      if (!m) throw new StoreError('expunged', 'message has been expunged');
+      try {
+        const fh = await open(this.filePath({ name: m.file, inNew: m.inNew }), 'r');
+        return await streamMessage(fh, m.size, range);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw storeErrorFromErrno(err, 'message');
+        if (attempt > 0) throw new StoreError('expunged', 'message has been expunged');
+        await this.sync(); // renamed by a flag change elsewhere
+      }
+    }
+  }
+
+  async summary(uid: number): Promise<MessageSummary> {
+    const m = this.find(uid);
+    if (!m) throw new StoreError('expunged', 'message has been expunged');
+    const cached = await this.summaries.get(m.base);
+    if (cached) return cached;
+    const stream = await this.read(uid);
+    let s: MessageSummary;
+    try {
+      s = await this.deps.summarize(stream);
+    } catch (err) {
+      stream.destroy();
+      if (err instanceof StoreError) throw err;
+      throw new StoreError('temporary', 'cannot parse message', err instanceof Error ? err.message : String(err));
+    }
+    await this.summaries.put(m.base, s);
+    return s;
+  }
+
+  // ---- change feed ----
+
+  subscribe(listener: (change: FolderChange) => void): () => void {
+    this.listeners.add(listener);
+    if (this.deps.watch && !this.watcher) {
+      this.watcher = new FolderWatcher([this.dir, join(this.dir, 'new'), join(this.dir, 'cur')], this.deps.pollMs, () => {
+        this.sync().catch((err: unknown) => this.deps.log.warn('maildir: background sync failed', { folder: this.dir, error: err }));
+      });
+    }
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) this.stopWatching();
+    };
+  }
+
+  stopWatching(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
+  }
+
+  release(): void {
+    if (this.refs <= 0) return;
+    this.refs--;
+    if (this.refs === 0) {
+      this.listeners.clear();
+      this.stopWatching();
+      this.deps.onIdle(this);
+    }
+  }
+
+  /** Message ids for Sent de-duplication: newest first, only messages newer than `since`. */
+  async findByMessageId(messageId: string, since: number): Promise<number | null> {
+    const want = messageId.replace(/^<|>$/g, '').trim();
+    const msgs = (await this.sync()).messages;
+    for (let i = msgs.length - 1; i >= 0; i--) {
+      const m = msgs[i] as MaildirMessage;
+      if (m.internalDate < since) continue;
+      try {
+        const s = await this.summary(m.uid);
+        if (s.messageId !== null && s.messageId.replace(/^<|>$/g, '').trim() === want) return m.uid;
+      } catch (err) {
+        if (!(err instanceof StoreError && err.kind === 'expunged')) throw err;
+      }
+    }
+    return null;
+  }
+}

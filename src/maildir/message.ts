@@ -1,0 +1,66 @@
+// The in-memory record of one message: the public MessageInfo plus where its file is. Kept small on purpose
+// (a 100,000-message folder holds 100,000 of these): flag arrays are shared between messages with the same
+// flag letters, and there are no per-message closures.
+import type { Flag, FolderChange, MessageInfo } from './types.js';
+
+export class MaildirMessage implements MessageInfo {
+  constructor(
+    readonly uid: number,
+    readonly flags: readonly Flag[],
+    readonly modseq: number,
+    readonly size: number,
+    readonly internalDate: number,
+    /** File name inside new/ or cur/. */
+    readonly file: string,
+    readonly inNew: boolean,
+    /** The uidlist key (file name up to ':'). */
+    readonly base: string,
+  ) {}
+}
+
+/** Index of `uid` in an array sorted by UID, or -1. */
+export function findUid(messages: readonly MessageInfo[], uid: number): number {
+  let lo = 0;
+  let hi = messages.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const u = (messages[mid] as MessageInfo).uid;
+    if (u === uid) return mid;
+    if (u < uid) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** The changes that turn `before` into `after` (both sorted by UID), in the order IMAP reports them. */
+export function diffStates(before: readonly MessageInfo[], after: readonly MessageInfo[]): FolderChange[] {
+  const expunged: number[] = [];
+  const added: MessageInfo[] = [];
+  const flags: MessageInfo[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < before.length || j < after.length) {
+    const a = before[i];
+    const b = after[j];
+    if (b === undefined || (a !== undefined && a.uid < b.uid)) {
+      expunged.push((a as MessageInfo).uid);
+      i++;
+    } else if (a === undefined || b.uid < a.uid) {
+      added.push(b);
+      j++;
+    } else {
+      if (a !== b && (a.modseq !== b.modseq || !sameFlags(a.flags, b.flags))) flags.push(b);
+      i++;
+      j++;
+    }
+  }
+  const out: FolderChange[] = [];
+  if (expunged.length > 0) out.push({ type: 'expunged', uids: expunged });
+  if (added.length > 0) out.push({ type: 'added', messages: added });
+  if (flags.length > 0) out.push({ type: 'flags', messages: flags });
+  return out;
+}
+
+function sameFlags(a: readonly string[], b: readonly string[]): boolean {
+  return a === b || (a.length === b.length && a.every((f, i) => f === b[i]));
+}

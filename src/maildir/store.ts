@@ -1,0 +1,190 @@
+// The Maildir MailStore: mailboxes under `<root>/<domain>/<local>/`, one shared MaildirFolder per folder
+// directory per process (ref-counted; a few idle ones stay cached so STATUS on a big folder stays cheap),
+// and the all-or-nothing multi-target delivery.
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { StoreError, storeErrorFromErrno } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { MailboxAddress } from '../config/types.js';
+import type { MessageSummary } from '../mime/types.js';
+import type { DeliveryTarget, MailStore, MessageSource } from './types.js';
+import { INBOX, validateFolderName, validateMailboxParts } from './folder-names.js';
+import { createMailboxLayout, createFolderDirs, folderPath } from './layout.js';
+import { MaildirFolder } from './folder.js';
+import { MaildirMailbox, type MailboxHost } from './mailbox.js';
+import { cloneTmp, commitPlacements, discardTmp, writeTmp, type Placement, type TmpFile } from './deliver.js';
+import { addQuota } from './quota.js';
+import { splitName } from './filename.js';
+
+export interface StoreOptions {
+  readonly root: string;
+  readonly log: Logger;
+  readonly fsync: boolean;
+  readonly watch: boolean;
+  readonly pollMs: number;
+  readonly summarize: (s: Readable) => Promise<MessageSummary>;
+}
+
+const IDLE_CACHE = 32;
+
+export class MaildirStore implements MailStore, MailboxHost {
+  private readonly folders = new Map<string, MaildirFolder>();
+  private readonly idle = new Set<MaildirFolder>();
+  private readonly mailboxes = new Map<string, MaildirMailbox>();
+
+  constructor(private readonly opts: StoreOptions) {}
+
+  get pollMs(): number {
+    return this.opts.pollMs;
+  }
+
+  get watch(): boolean {
+    return this.opts.watch;
+  }
+
+  private mailboxDir(address: MailboxAddress): string {
+    validateMailboxParts(address.domain, address.local);
+    return join(this.opts.root, address.domain, address.local);
+  }
+
+  async mailbox(address: MailboxAddress, opts: { create?: boolean; quotaBytes?: number } = {}): Promise<MaildirMailbox> {
+    const dir = this.mailboxDir(address);
+    let mb = this.mailboxes.get(dir);
+    if (!mb) {
+      let exists = false;
+      try {
+        exists = (await stat(join(dir, 'cur'))).isDirectory();
+      } catch {
+        exists = false;
+      }
+      if (!exists) {
+        if (opts.create === false) throw new StoreError('not-found', 'no such mailbox');
+        await createMailboxLayout(dir);
+      }
+      mb = this.mailboxes.get(dir) ?? new MaildirMailbox(address, dir, this, opts.quotaBytes ?? 0);
+      this.mailboxes.set(dir, mb);
+    }
+    if (opts.quotaBytes !== undefined) mb.quotaBytes = opts.quotaBytes;
+    return mb;
+  }
+
+  async listMailboxes(domain?: string): Promise<readonly MailboxAddress[]> {
+    const domains = domain !== undefined ? [domain] : await readdir(this.opts.root).catch(() => [] as string[]);
+    const out: MailboxAddress[] = [];
+    for (const d of domains.sort()) {
+      let locals: string[];
+      try {
+        validateMailboxParts(d, 'x');
+        locals = await readdir(join(this.opts.root, d));
+      } catch {
+        continue;
+      }
+      for (const l of locals.sort()) {
+        try {
+          validateMailboxParts(d, l);
+          if ((await stat(join(this.opts.root, d, l, 'cur'))).isDirectory()) out.push({ domain: d, local: l });
+        } catch {
+          // not a mailbox
+        }
+      }
+    }
+    return out;
+  }
+
+  acquire(mailbox: MaildirMailbox, name: string): MaildirFolder {
+    const dir = folderPath(mailbox.dir, name);
+    let f = this.folders.get(dir);
+    if (!f) {
+      f = new MaildirFolder(name, dir, {
+        log: this.opts.log,
+        fsync: this.opts.fsync,
+        watch: this.opts.watch,
+        pollMs: this.opts.pollMs,
+        summarize: this.opts.summarize,
+        openSibling: async (sibling) => {
+          const n = validateFolderName(sibling);
+          const target = await mailbox.openFolder(n);
+          return target;
+        },
+        quota: (bytes, count) => addQuota(mailbox.dir, bytes, count),
+        checkQuota: (bytes) => mailbox.checkQuota(bytes),
+        onIdle: (folder) => this.parked(folder),
+      });
+      this.folders.set(dir, f);
+    }
+    this.idle.delete(f);
+    f.refs++;
+    return f;
+  }
+
+  private parked(folder: MaildirFolder): void {
+    this.idle.add(folder);
+    while (this.idle.size > IDLE_CACHE) {
+      const oldest = this.idle.values().next().value as MaildirFolder;
+      this.idle.delete(oldest);
+      if (this.folders.get(oldest.dir) === oldest) this.folders.delete(oldest.dir);
+    }
+  }
+
+  forget(dir: string): void {
+    for (const [d, f] of this.folders) {
+      if (d === dir || d.startsWith(dir + '.') || d.startsWith(dir + '/')) {
+        f.stopWatching();
+        this.folders.delete(d);
+        this.idle.delete(f);
+      }
+    }
+  }
+
+  async deliver(targets: readonly DeliveryTarget[], source: MessageSource): Promise<ReadonlyArray<{ uid: number; uidValidity: number } | null>> {
+    if (targets.length === 0) return [];
+    const boxes = await Promise.all(targets.map((t) => this.mailbox(t.mailbox)));
+    const folders: MaildirFolder[] = [];
+    const tmps: TmpFile[] = [];
+    try {
+      for (const [i, t] of targets.entries()) {
+        const mb = boxes[i] as MaildirMailbox;
+        const name = validateFolderName(t.folder);
+        if (name !== INBOX) await createFolderDirs(mb.dir, name).catch((err: unknown) => {
+          throw err instanceof StoreError ? err : storeErrorFromErrno(err, 'folder');
+        });
+        const f = this.acquire(mb, name);
+        folders.push(f);
+        await f.ensureKeywords(t.flags ?? []);
+      }
+      // One write and fsync; every other copy is a hard link (or a synced copy) in its own tmp/.
+      const first = await writeTmp((folders[0] as MaildirFolder).dir, source, { fsync: this.opts.fsync });
+      tmps.push(first);
+      for (let i = 1; i < folders.length; i++) tmps.push(await cloneTmp(first, (folders[i] as MaildirFolder).dir, this.opts.fsync));
+      for (const mb of new Set(boxes)) await mb.checkQuota(first.size * boxes.filter((b) => b === mb).length);
+      const placements: Placement[] = tmps.map((tmp, i) => (folders[i] as MaildirFolder).placementFor(tmp, targets[i]?.flags));
+      await commitPlacements(placements, this.opts.fsync);
+      tmps.length = 0;
+      await Promise.all(boxes.map((mb) => addQuota(mb.dir, first.size, 1)));
+      return await Promise.all(
+        placements.map(async (p, i) => {
+          const f = folders[i] as MaildirFolder;
+          try {
+            const uid = await f.assign({ base: p.tmp.base, info: p.sub === 'cur' ? splitName(p.name).info : '', date: first.mtime, vsize: first.size });
+            return { uid, uidValidity: f.state().uidValidity || (await f.sync()).uidValidity };
+          } catch (err) {
+            // The message is durable in new/; it gets its UID at the next sync.
+            this.opts.log.warn('maildir: delivered but UID assignment failed', { folder: f.dir, error: err });
+            return null;
+          }
+        }),
+      );
+    } finally {
+      if (tmps.length > 0) await discardTmp(tmps);
+      for (const f of folders) f.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const f of this.folders.values()) f.stopWatching();
+    this.folders.clear();
+    this.idle.clear();
+    this.mailboxes.clear();
+  }
+}

@@ -1,0 +1,113 @@
+// everlock.toml: server settings (hostname, listeners, limits). Every field is optional; defaults are the
+// production ones (standard ports on all interfaces). `serve` flags override the result (load.ts).
+import { hostname as osHostname } from 'node:os';
+import type { ListenerSettings, LimitSettings, ServerSettings } from './types.js';
+import { FileChecker, type Table } from './checker.js';
+import type { ParsedToml } from './toml.js';
+
+export const DEFAULT_LISTEN: ListenerSettings = {
+  smtp: '0.0.0.0:25',
+  submission: '0.0.0.0:587',
+  submissions: '0.0.0.0:465',
+  imapTls: '0.0.0.0:993',
+  imapStarttls: '0.0.0.0:143',
+  http: undefined,
+};
+
+export const DEFAULT_LIMITS: LimitSettings = {
+  maxMessageBytes: 50 * 1024 * 1024,
+  maxRecipients: 100,
+  smtpConnectionsPerIp: 20,
+  smtpMessagesPerIpPerMinute: 60,
+  smtpCommandsPerIpPerMinute: 600,
+  authFailuresPerMinute: 5,
+  authLockoutSeconds: 60,
+  imapIdleTimeoutSeconds: 1800,
+  imapMaxLineBytes: 64 * 1024,
+};
+
+export function defaultServerSettings(): ServerSettings {
+  return { hostname: osHostname(), listen: DEFAULT_LISTEN, limits: DEFAULT_LIMITS, allowInsecureAuth: false, acceptAnyRecipient: false };
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+const TOP_KEYS = ['hostname', 'allow_insecure_auth', 'accept_any_recipient', 'dns_server', 'srs_secret', 'listen', 'limits'];
+const LISTEN_KEYS: Record<string, keyof ListenerSettings> = {
+  smtp: 'smtp',
+  submission: 'submission',
+  submissions: 'submissions',
+  imap_tls: 'imapTls',
+  imap_starttls: 'imapStarttls',
+  http: 'http',
+};
+const LIMIT_KEYS: Record<string, keyof LimitSettings> = {
+  max_message_bytes: 'maxMessageBytes',
+  max_recipients: 'maxRecipients',
+  smtp_connections_per_ip: 'smtpConnectionsPerIp',
+  smtp_messages_per_ip_per_minute: 'smtpMessagesPerIpPerMinute',
+  smtp_commands_per_ip_per_minute: 'smtpCommandsPerIpPerMinute',
+  auth_failures_per_minute: 'authFailuresPerMinute',
+  auth_lockout_seconds: 'authLockoutSeconds',
+  imap_idle_timeout_seconds: 'imapIdleTimeoutSeconds',
+  imap_max_line_bytes: 'imapMaxLineBytes',
+};
+
+/** `host:port` or `[v6]:port`, port 0–65535. */
+export function listenAddressProblem(value: string): string | undefined {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/.exec(value);
+  if (!m || Number(m[3]) > 65535) return `"${value}" is not a listen address (host:port or [ipv6]:port)`;
+  return undefined;
+}
+
+export function validateServer(parsed: ParsedToml, file: string, absFile: string): { settings: ServerSettings; issues: FileChecker['issues'] } {
+  const c = new FileChecker(file, parsed);
+  const doc = parsed.doc;
+  const defaults = defaultServerSettings();
+  c.knownKeys(doc, [], TOP_KEYS);
+
+  const hostname = c.string(doc, [], 'hostname');
+  if (hostname !== undefined && !/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/i.test(hostname)) {
+    c.error(['hostname'], `"hostname" must be a host name, got "${hostname}"`);
+  }
+  const dnsServer = c.string(doc, [], 'dns_server');
+  if (dnsServer !== undefined) {
+    const p = listenAddressProblem(dnsServer);
+    if (p) c.error(['dns_server'], p.replace('listen address', 'resolver address'));
+  }
+
+  const listen: Mutable<ListenerSettings> = { ...DEFAULT_LISTEN };
+  const listenTable = c.table(doc, [], 'listen');
+  if (listenTable) {
+    c.knownKeys(listenTable, ['listen'], Object.keys(LISTEN_KEYS));
+    for (const [key, field] of Object.entries(LISTEN_KEYS)) {
+      const v = c.string(listenTable, ['listen'], key);
+      if (v === undefined) continue;
+      const p = listenAddressProblem(v);
+      if (p) c.error(['listen', key], p);
+      else listen[field] = v;
+    }
+  }
+
+  const limits: Mutable<LimitSettings> = { ...DEFAULT_LIMITS };
+  const limitsTable: Table | undefined = c.table(doc, [], 'limits');
+  if (limitsTable) {
+    c.knownKeys(limitsTable, ['limits'], Object.keys(LIMIT_KEYS));
+    for (const [key, field] of Object.entries(LIMIT_KEYS)) {
+      const v = c.integer(limitsTable, ['limits'], key, 1);
+      if (v !== undefined) limits[field] = v;
+    }
+  }
+
+  const settings: ServerSettings = {
+    hostname: hostname ?? defaults.hostname,
+    listen,
+    limits,
+    allowInsecureAuth: c.boolean(doc, [], 'allow_insecure_auth') ?? false,
+    acceptAnyRecipient: c.boolean(doc, [], 'accept_any_recipient') ?? false,
+    dnsServer,
+    srsSecret: c.string(doc, [], 'srs_secret'),
+    file: absFile,
+  };
+  return { settings, issues: c.issues };
+}

@@ -37,7 +37,7 @@ postmaster@localhost are created and the password is printed once.`;
     dev: Flags.boolean({ description: 'unprivileged ports 2525/2587/2465/1993/1143/8080, plaintext auth on loopback, first-run setup', env: 'EVERLOCK_DEV', default: false }),
     hostname: Flags.string({ description: 'this server\'s host name (EHLO, Received, certificate)', env: 'EVERLOCK_HOSTNAME' }),
     'log-level': Flags.string({ description: 'least severe level logged', env: 'EVERLOCK_LOG_LEVEL', options: ['debug', 'info', 'warn', 'error'], default: 'info' }),
-    'imap-io-debug': Flags.boolean({ description: 'trace the IMAP wire at debug level (passwords masked)', env: 'EVERLOCK_IMAP_IO_DEBUG', default: false }),
+    'imap-io-debug': Flags.boolean({ description: 'trace the IMAP wire (passwords masked); implies --log-level debug', env: 'EVERLOCK_IMAP_IO_DEBUG', default: false }),
     'accept-any-recipient': Flags.boolean({ description: 'accept mail for any recipient while no domain is configured', env: 'EVERLOCK_ACCEPT_ANY_RECIPIENT', default: false }),
     'allow-insecure-auth': Flags.boolean({ description: 'allow AUTH/LOGIN without TLS', env: 'EVERLOCK_ALLOW_INSECURE_AUTH', default: false }),
     'dns-server': Flags.string({ description: 'resolver for outbound MX lookups', env: 'EVERLOCK_DNS_SERVER', helpValue: 'host:port' }),

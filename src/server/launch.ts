@@ -74,7 +74,8 @@ async function mailModules(): Promise<ServerModule[]> {
 
 /** Runs the server until SIGTERM/SIGINT; resolves with the exit code. */
 export async function launch(paths: Paths, flags: ServeFlags, out: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<number> {
-  const log: Logger = createLogger({ level: flags.logLevel });
+  // The wire trace is logged at debug level, so asking for it implies that level.
+  const log: Logger = createLogger({ level: flags.imapIoDebug ? 'debug' : flags.logLevel });
 
   if (flags.dev) {
     const { firstRun } = await import('./first-run.js');

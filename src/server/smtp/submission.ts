@@ -1,0 +1,203 @@
+// Authenticated submission: 587 (STARTTLS) and 465 (implicit TLS, RFC 8314). AUTH PLAIN/LOGIN only over TLS
+// unless insecure auth is allowed; failed logins are throttled per IP. The envelope sender and every From
+// address must be the user's own or granted. Missing Message-ID/Date are added, the message is DKIM-signed for
+// the From domain, local recipients go through the local delivery path, remote ones to the queue, and a copy
+// is filed in the sender's Sent folder — all in one all-or-nothing step before 250.
+import { randomBytes } from 'node:crypto';
+import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import { authenticate, canSendAs, primaryMailbox, resolveRecipient } from '../../config/directory.js';
+import type { UserConfig } from '../../config/types.js';
+import { loadSigningKeys } from '../../dkim/keys.js';
+import { sendBounce } from '../delivery/bounce.js';
+import { deliverLocal, type LocalRecipient } from '../delivery/local.js';
+import { dkimSignMessage } from '../dkim-sign.js';
+import { statusFromReply } from '../dsn.js';
+import { replies, replyForFailure, SmtpReply } from './errors.js';
+import { firstHeader, fromAddresses, headerLine, messageId } from './headers.js';
+import type { SmtpRuntime } from './runtime.js';
+import { spoolMessage, SpoolTooBig, type SpooledMessage } from './spool.js';
+import { receivedHeader, rfc5322Date } from './trace.js';
+import { attachWireHooks } from './wire-hooks.js';
+
+export interface SubmissionOptions {
+  /** 465: TLS from the first byte. */
+  readonly implicitTls: boolean;
+  /** Allow AUTH without TLS (--dev on loopback, or server.allowInsecureAuth). */
+  readonly allowInsecureAuth: boolean;
+}
+
+interface Transaction {
+  local: LocalRecipient[];
+  remote: string[];
+}
+
+export function createSubmissionServer(rt: SmtpRuntime, opts: SubmissionOptions): SMTPServer {
+  const txns = new WeakMap<SMTPServerSession, Transaction>();
+  const counted = new WeakSet<SMTPServerSession>();
+  const log = rt.log.child({ module: opts.implicitTls ? 'submissions' : 'submission' });
+  const settings = () => rt.config().server;
+  const userOf = (session: SMTPServerSession): UserConfig | undefined => {
+    const login = (session.user as { login?: string } | undefined)?.login;
+    return login === undefined ? undefined : rt.config().users.get(login);
+  };
+
+  const server: SMTPServer = new SMTPServer({
+    ...(rt.tls ? rt.tls.serverOptions() : {}),
+    secure: opts.implicitTls,
+    name: settings().hostname,
+    banner: 'everlock ESMTP submission',
+    size: settings().limits.maxMessageBytes,
+    hideSTARTTLS: !rt.tls || opts.implicitTls,
+    hideDSN: true,
+    hideREQUIRETLS: true,
+    authMethods: ['PLAIN', 'LOGIN'],
+    authOptional: false,
+    allowInsecureAuth: opts.allowInsecureAuth,
+    disableReverseLookup: true,
+    socketTimeout: rt.socketTimeoutMs,
+    logger: false,
+
+    onConnect(session, cb) {
+      if (!rt.limiter.openConnection(session.remoteAddress)) return cb(replies.tooManyConnections());
+      counted.add(session);
+      cb();
+    },
+    onClose(session) {
+      if (counted.has(session)) rt.limiter.closeConnection(session.remoteAddress);
+    },
+    onAuth(auth, session, cb) {
+      const ip = session.remoteAddress;
+      if (rt.throttle.isLocked(ip)) {
+        log.warn('login refused: too many failures', { ip });
+        return cb(replies.authLocked());
+      }
+      const snap = rt.config();
+      authenticate(snap, auth.username ?? '', auth.password ?? '').then(
+        (user) => {
+          if (!user) {
+            rt.throttle.failure(ip);
+            rt.metrics?.inc('everlock_smtp_auth_total', { result: 'failure' });
+            log.info('login failed', { ip, login: auth.username });
+            return cb(replies.authFailed());
+          }
+          rt.throttle.success(ip);
+          rt.metrics?.inc('everlock_smtp_auth_total', { result: 'success' });
+          cb(null, { user: { login: user.login } });
+        },
+        (err: unknown) => {
+          log.error('login check failed', { err });
+          cb(replies.temporaryFailure());
+        },
+      );
+    },
+    onMailFrom(address, session, cb) {
+      const user = userOf(session);
+      if (!user) return cb(replies.authRequired());
+      if (!address.address || !canSendAs(rt.config(), user, address.address)) {
+        log.info('sender refused', { login: user.login, from: address.address });
+        return cb(replies.notOwned(address.address ? `<${address.address}>` : 'the null sender'));
+      }
+      txns.set(session, { local: [], remote: [] });
+      cb();
+    },
+    onRcptTo(address, session, cb) {
+      const txn = txns.get(session) ?? { local: [], remote: [] };
+      txns.set(session, txn);
+      const snap = rt.config();
+      const max = snap.server.limits.maxRecipients;
+      if (txn.local.length + txn.remote.length >= max) return cb(replies.tooManyRecipients(max));
+      const addr = address.address.trim();
+      if (addr.lastIndexOf('@') <= 0) return cb(replies.badRecipient());
+      const r = resolveRecipient(snap, addr);
+      if (r.kind === 'unknown-user') return cb(replies.unknownUser());
+      if (r.kind === 'local') txn.local.push({ address: addr.toLowerCase(), mailboxes: r.mailboxes, forward: r.forward });
+      else txn.remote.push(addr);
+      cb();
+    },
+    onData(stream, session, cb) {
+      const user = userOf(session);
+      const txn = txns.get(session);
+      if (!user || !txn) {
+        stream.resume();
+        stream.once('end', () => cb(replies.authRequired()));
+        return;
+      }
+      submit(rt, stream, session, user, txn).then(
+        (reply) => cb(null, reply),
+        (err: unknown) => {
+          if (!(err instanceof SmtpReply)) log.error('message not accepted', { session: session.id, err });
+          cb(replyForFailure(err));
+        },
+      );
+    },
+  });
+  attachWireHooks(server, (session) => (rt.limiter.command(session.remoteAddress) ? undefined : replies.tooManyCommands()));
+  server.on('error', (err) => log.warn('submission connection error', { err }));
+  return server;
+}
+
+async function submit(rt: SmtpRuntime, stream: SMTPServerDataStream, session: SMTPServerSession, user: UserConfig, txn: Transaction): Promise<string> {
+  const snap = rt.config();
+  const max = snap.server.limits.maxMessageBytes;
+  let spool: SpooledMessage;
+  try {
+    spool = await spoolMessage(stream, rt.spoolDir, max);
+  } catch (err) {
+    if (err instanceof SpoolTooBig) throw replies.messageTooBig(max);
+    throw err;
+  }
+  try {
+    if (stream.sizeExceeded) throw replies.messageTooBig(max);
+    const from = fromAddresses(spool.headers);
+    if (!from.length) throw new SmtpReply(550, '5.6.0', 'The message has no From address');
+    const notOwned = from.find((a) => !canSendAs(snap, user, a));
+    if (notOwned) throw replies.notOwned(`<${notOwned}> in From`);
+    const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+    const fromDomain = from[0]!.slice(from[0]!.lastIndexOf('@') + 1);
+    const domain = snap.domains.get(fromDomain) ?? snap.domains.get(sender.slice(sender.lastIndexOf('@') + 1).toLowerCase());
+    const outboundHost = domain?.outbound.hostname ?? snap.server.hostname;
+
+    let added = '';
+    if (!messageId(spool.headers)) added += headerLine('Message-ID', `<${Date.now().toString(36)}.${randomBytes(9).toString('base64url')}@${outboundHost}>`);
+    if (!firstHeader(spool.headers, 'date')) added += headerLine('Date', rfc5322Date(new Date()));
+    const keys = domain ? await loadSigningKeys(snap.paths, domain) : [];
+    const signatures = domain ? await dkimSignMessage({ domain: domain.name, keys, prefix: added, path: spool.path }) : '';
+    const trace = receivedHeader(session, snap.server.hostname, [...txn.local.map((r) => r.address), ...txn.remote]) + signatures + added;
+    const headers = added ? [...parseAdded(added), ...spool.headers] : spool.headers;
+
+    const outcomes = await deliverLocal(
+      rt.delivery,
+      snap,
+      {
+        sender,
+        path: spool.path,
+        headers,
+        trace,
+        extraTargets: [{ mailbox: primaryMailbox(user), folder: 'Sent', flags: ['\\Seen'] }],
+        remote: txn.remote.length ? { from: sender, recipients: txn.remote, senderDomain: domain?.name ?? fromDomain } : undefined,
+      },
+      txn.local,
+    );
+    const refused = outcomes.filter((o) => o.result === 'rejected');
+    if (refused.length) {
+      await sendBounce(rt.delivery, snap, {
+        to: sender,
+        failures: refused.map((o) => ({ recipient: o.recipient, status: statusFromReply(o.reply?.message ?? '', true), diagnostic: o.reply?.toString() ?? 'rejected' })),
+        originalHeaders: Buffer.from(headers.map((h) => `${h.name}: ${h.value}\r\n`).join(''), 'utf8'),
+        tmpDir: rt.spoolDir,
+      }).catch((err: unknown) => rt.log.error('could not send DSN for refused recipients', { err }));
+    }
+    rt.metrics?.inc('everlock_smtp_submitted_messages_total');
+    rt.log.info('submitted', { login: user.login, messageId: messageId(headers), from: sender, local: txn.local.length, remote: txn.remote.length, signed: keys.map((k) => k.selector) });
+    return `Ok: queued as ${session.id}`;
+  } finally {
+    await spool.discard();
+  }
+}
+
+function parseAdded(added: string): Array<{ name: string; value: string }> {
+  return added
+    .split('\r\n')
+    .filter(Boolean)
+    .map((l) => ({ name: l.slice(0, l.indexOf(':')), value: l.slice(l.indexOf(':') + 1).trim() }));
+}

@@ -1,0 +1,24 @@
+// RFC 2177 IDLE: "+ idling", then changes to the selected folder are pushed as they happen until "DONE".
+import { bad, ok } from '../errors.js';
+import { AUTH, type CommandSpec } from './types.js';
+
+export const idle: CommandSpec = {
+  name: 'IDLE',
+  states: AUTH,
+  syncFirst: true,
+  async run({ p, session }) {
+    p.end();
+    session.sendLine('+ idling');
+    session.idling = true;
+    try {
+      await session.sendUpdates(true);
+      await session.flush();
+      const line = await session.readLine();
+      if (line === null) return ok('IDLE terminated');
+      if (line.toString('latin1').trim().toUpperCase() !== 'DONE') return bad('Expected DONE');
+      return ok('IDLE terminated');
+    } finally {
+      session.idling = false;
+    }
+  },
+};

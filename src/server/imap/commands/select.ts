@@ -1,0 +1,102 @@
+// RFC 9051 §6.3.2 SELECT mailbox [SP "(" select-param *(SP select-param) ")"], and §6.3.3 EXAMINE (read-only).
+// Select params: CONDSTORE, QRESYNC (uidvalidity mod-sequence [known-uids]) (RFC 7162 §3.2.5).
+import { ok, type Completion } from '../errors.js';
+import { resolveFolder } from '../namespaces.js';
+import type { SequenceSet } from '../protocol/ast.js';
+import { atom, Raw } from '../protocol/values.js';
+import { formatUidSet } from '../session/sequence.js';
+import { MailboxView } from '../session/view.js';
+import type { Session } from '../session/session.js';
+import { AUTH, type CommandContext, type CommandSpec } from './types.js';
+
+interface Qresync {
+  readonly uidValidity: number;
+  readonly modseq: number;
+  readonly knownUids?: SequenceSet | undefined;
+}
+
+async function openMailbox({ p, session, name: command }: CommandContext): Promise<Completion> {
+  p.sp();
+  const name = p.mailbox();
+  let condstore = false;
+  let qresync: Qresync | undefined;
+  if (p.trySp()) {
+    p.list(() => {
+      const param = p.keyword();
+      if (param === 'CONDSTORE') condstore = true;
+      else if (param === 'QRESYNC') {
+        if (!session.enabled.has('QRESYNC')) p.fail('QRESYNC is not enabled');
+        p.sp();
+        p.char('(');
+        const uidValidity = p.nzNumber();
+        p.sp();
+        const modseq = p.modseq();
+        let knownUids: SequenceSet | undefined;
+        if (p.trySp()) {
+          knownUids = p.sequenceSet();
+          if (p.trySp()) p.list(() => p.sequenceSet()); // seq-match-data: only an optimisation hint
+        }
+        p.char(')');
+        qresync = { uidValidity, modseq, knownUids };
+      } else p.fail(`Unknown SELECT parameter ${param}`);
+    }, false);
+  }
+  p.end();
+
+  const hadSelection = session.state.kind === 'selected';
+  session.deselect();
+  if (hadSelection && session.enabled.has('QRESYNC')) session.sendLine('* OK [CLOSED] Previous mailbox closed');
+  const user = session.user();
+  const target = resolveFolder(user, name);
+  const readOnly = command === 'EXAMINE' || target.readOnly;
+  const folder = await target.mailbox.openFolder(target.folder);
+  let state;
+  try {
+    state = await folder.sync();
+  } catch (err) {
+    folder.release();
+    throw err;
+  }
+  const view = new MailboxView(folder, name, readOnly, state);
+  view.unsubscribe = session.watch(view);
+  session.state = { kind: 'selected', user, view };
+  if (condstore || qresync) session.condstoreActive = true;
+  await view.claimRecent();
+  announce(session, view, qresync);
+  return ok(`${command} completed`, readOnly ? 'READ-ONLY' : 'READ-WRITE');
+}
+
+function announce(session: Session, view: MailboxView, qresync: Qresync | undefined): void {
+  const state = view.folder.state();
+  for (const l of view.flagsResponses()) session.send(l);
+  session.send([view.exists, atom('EXISTS')]);
+  session.send([view.recent.size, atom('RECENT')]);
+  const firstUnseen = view.messages.findIndex((m) => !m.flags.includes('\\Seen'));
+  if (firstUnseen >= 0) session.sendLine(`* OK [UNSEEN ${firstUnseen + 1}] First unseen`);
+  session.sendLine(`* OK [UIDVALIDITY ${state.uidValidity}] UIDs valid`);
+  session.sendLine(`* OK [UIDNEXT ${state.uidNext}] Predicted next UID`);
+  session.sendLine(`* OK [HIGHESTMODSEQ ${state.highestModSeq}] Highest`);
+  if (qresync && qresync.uidValidity === state.uidValidity) {
+    const existing = new Set(view.messages.map((m) => m.uid));
+    const known: number[] = [];
+    if (qresync.knownUids && qresync.knownUids.kind === 'set') {
+      for (const r of qresync.knownUids.ranges) {
+        const a = r.start === '*' ? state.uidNext - 1 : r.start;
+        const b = r.end === '*' ? state.uidNext - 1 : r.end;
+        for (let u = Math.min(a, b); u <= Math.max(a, b) && u < state.uidNext && known.length < 1_000_000; u++) known.push(u);
+      }
+    } else {
+      for (let u = 1; u < state.uidNext && known.length < 1_000_000; u++) known.push(u);
+    }
+    const vanished = known.filter((u) => !existing.has(u));
+    if (vanished.length) session.send([atom('VANISHED'), new Raw('(EARLIER)'), new Raw(formatUidSet(vanished))]);
+    view.messages.forEach((m, i) => {
+      if (m.modseq > qresync.modseq) {
+        session.send([i + 1, atom('FETCH'), [atom('UID'), m.uid, atom('FLAGS'), view.flagValues(m), atom('MODSEQ'), [m.modseq]]]);
+      }
+    });
+  }
+}
+
+export const select: CommandSpec = { name: 'SELECT', states: AUTH, run: openMailbox };
+export const examine: CommandSpec = { name: 'EXAMINE', states: AUTH, run: openMailbox };

@@ -1,0 +1,76 @@
+// RFC 9051 §6.3.11 STATUS mailbox SP "(" status-att *(SP status-att) ")"
+// status-att: MESSAGES UIDNEXT UIDVALIDITY UNSEEN RECENT SIZE (RFC 8438) HIGHESTMODSEQ (RFC 7162)
+import { ok } from '../errors.js';
+import { resolveFolder } from '../namespaces.js';
+import type { Parser } from '../protocol/parser.js';
+import { atom, MailboxName, type Value } from '../protocol/values.js';
+import type { Session } from '../session/session.js';
+import { AUTH, type CommandSpec } from './types.js';
+
+const ATTS = new Set(['MESSAGES', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'RECENT', 'SIZE', 'HIGHESTMODSEQ', 'DELETED']);
+
+export function statusAttributes(p: Parser): string[] {
+  return p.list(() => {
+    const a = p.keyword();
+    if (!ATTS.has(a)) p.fail(`Unknown status attribute ${a}`);
+    return a;
+  }, false);
+}
+
+/** The `* STATUS` response for one mailbox. */
+export async function statusResponse(session: Session, name: string, atts: readonly string[]): Promise<Value[]> {
+  const target = resolveFolder(session.user(), name);
+  const s = await target.mailbox.status(target.folder);
+  const values: Value[] = [];
+  for (const a of atts) {
+    values.push(atom(a));
+    switch (a) {
+      case 'MESSAGES':
+        values.push(s.messages);
+        break;
+      case 'UIDNEXT':
+        values.push(s.uidNext);
+        break;
+      case 'UIDVALIDITY':
+        values.push(s.uidValidity);
+        break;
+      case 'UNSEEN':
+        values.push(s.unseen);
+        break;
+      case 'RECENT':
+        values.push(s.recent);
+        break;
+      case 'SIZE':
+        values.push(s.size);
+        break;
+      case 'HIGHESTMODSEQ':
+        values.push(s.highestModSeq);
+        break;
+      case 'DELETED': {
+        const folder = await target.mailbox.openFolder(target.folder);
+        try {
+          values.push((await folder.sync()).messages.filter((m) => m.flags.includes('\\Deleted')).length);
+        } finally {
+          folder.release();
+        }
+        break;
+      }
+    }
+  }
+  return [atom('STATUS'), new MailboxName(name), values];
+}
+
+export const status: CommandSpec = {
+  name: 'STATUS',
+  states: AUTH,
+  async run({ p, session }) {
+    p.sp();
+    const name = p.mailbox();
+    p.sp();
+    const atts = statusAttributes(p);
+    p.end();
+    if (atts.includes('HIGHESTMODSEQ')) session.condstoreActive = true;
+    session.send(await statusResponse(session, name, atts));
+    return ok('STATUS completed');
+  },
+};

@@ -1,0 +1,112 @@
+// IMAP listeners: implicit TLS (993) or plain with STARTTLS (143), TLS 1.2 and later. One Session per
+// connection; the listener only accepts, upgrades and tracks sessions so stop() can say BYE to each.
+import net from 'node:net';
+import tls, { type TlsOptions } from 'node:tls';
+import type { Duplex } from 'node:stream';
+import { silentLogger, type Logger } from '../../log.js';
+import type { MailStore } from '../../maildir/types.js';
+import { AuthThrottle } from '../auth-throttle.js';
+import type { Authenticator } from './auth.js';
+import { Session, type SessionLimits } from './session/session.js';
+
+export const DEFAULT_LIMITS: SessionLimits = {
+  maxLineBytes: 64 * 1024,
+  maxMessageBytes: 50 * 1024 * 1024,
+  maxPipelined: 64,
+  idleTimeoutMs: 30 * 60 * 1000,
+};
+
+const MIN_TLS = 'TLSv1.2';
+
+export interface ImapServerOptions {
+  readonly store: MailStore;
+  readonly authenticate: Authenticator;
+  readonly log?: Logger | undefined;
+  readonly host?: string | undefined;
+  /** 0 picks a free port. */
+  readonly port?: number | undefined;
+  /** true: TLS from the first byte (993); false: plain with STARTTLS when `tls` is given (143). */
+  readonly implicitTls: boolean;
+  /** Server TLS options (certificate, SNICallback); required for implicit TLS. Evaluated per connection. */
+  readonly tls?: (() => TlsOptions) | undefined;
+  readonly limits?: Partial<SessionLimits> | undefined;
+  readonly allowInsecureAuth?: boolean | undefined;
+  readonly ioDebug?: boolean | undefined;
+  readonly hostname?: string | undefined;
+  readonly throttle?: AuthThrottle | undefined;
+}
+
+export interface ImapServer {
+  readonly host: string;
+  readonly port: number;
+  readonly sessions: ReadonlySet<Session>;
+  /** Stops accepting, says `* BYE` to every session, and waits for them to close until `deadline`. */
+  stop(deadline?: number): Promise<void>;
+}
+
+export async function startImapServer(opts: ImapServerOptions): Promise<ImapServer> {
+  const log = (opts.log ?? silentLogger).child({ module: 'imap' });
+  const limits: SessionLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const throttle = opts.throttle ?? new AuthThrottle({ maxFailures: 5, lockoutSeconds: 60 });
+  const sessions = new Set<Session>();
+  let counter = 0;
+  if (opts.implicitTls && !opts.tls) throw new Error('implicit TLS needs TLS options');
+
+  const startTls = opts.tls
+    ? (socket: Duplex): Promise<Duplex> =>
+        new Promise((resolve, reject) => {
+          const secure = new tls.TLSSocket(socket, { ...opts.tls!(), isServer: true, minVersion: MIN_TLS } as tls.TLSSocketOptions);
+          secure.once('secure', () => resolve(secure));
+          secure.once('error', reject);
+        })
+    : undefined;
+
+  const onConnection = (socket: Duplex, remoteAddress: string, secure: boolean): void => {
+    const id = (++counter).toString(36);
+    const session = new Session(socket, {
+      store: opts.store,
+      authenticate: opts.authenticate,
+      throttle,
+      log: log.child({ session: id, ip: remoteAddress }),
+      limits,
+      secure,
+      startTls: secure ? undefined : startTls,
+      allowInsecureAuth: opts.allowInsecureAuth ?? false,
+      remoteAddress,
+      ioDebug: opts.ioDebug,
+      hostname: opts.hostname,
+    });
+    sessions.add(session);
+    void session.closedSignal.then(() => sessions.delete(session));
+    session.start();
+  };
+
+  const server: net.Server = opts.implicitTls
+    ? tls.createServer({ ...opts.tls!(), minVersion: MIN_TLS }, (s) => onConnection(s, s.remoteAddress ?? '', true))
+    : net.createServer((s) => onConnection(s, s.remoteAddress ?? '', false));
+  server.on('tlsClientError', (err: Error) => log.debug('TLS handshake failed', { err: err.message }));
+  server.on('error', (err) => log.error('listener error', { err }));
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address() as net.AddressInfo;
+
+  return {
+    host: addr.address,
+    port: addr.port,
+    sessions,
+    async stop(deadline = Date.now() + 5000) {
+      server.close();
+      for (const s of sessions) s.bye('Server shutting down');
+      const waitAll = Promise.all([...sessions].map((s) => s.closedSignal));
+      const timeout = new Promise<void>((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref());
+      await Promise.race([waitAll, timeout]);
+      for (const s of sessions) s.close();
+    },
+  };
+}

@@ -1,0 +1,534 @@
+// One IMAP connection: frames input (protocol/tokenizer.ts), runs commands one at a time in the order they
+// arrived (RFC 9051 §5.5: pipelined commands are queued, up to a limit, then reading pauses), and writes
+// responses through the encoder. Untagged updates for the selected folder come from the store's change feed:
+// they are pushed at once during IDLE and otherwise reconciled at command boundaries (see view.ts for the
+// sequence-number rules). Every error inside is caught here: a session can fail, the process cannot.
+import { once } from 'node:events';
+import type { Duplex, Readable } from 'node:stream';
+import type { Logger } from '../../../log.js';
+import type { MailStore } from '../../../maildir/types.js';
+import type { AuthThrottle } from '../../auth-throttle.js';
+import type { Authenticator, ImapIdentity } from '../auth.js';
+import { capabilities } from '../capabilities.js';
+import { COMMANDS } from '../commands/registry.js';
+import type { CommandContext, CommandSpec } from '../commands/types.js';
+import { bad, completionForError, serverBug, type Completion } from '../errors.js';
+import { type Chunk, encodeLine } from '../protocol/encode.js';
+import { ParseError, Parser } from '../protocol/parser.js';
+import { CommandFramer, type Frame } from '../protocol/tokenizer.js';
+import { atom, type Value } from '../protocol/values.js';
+import { SequenceError } from './sequence.js';
+import type { AuthenticatedUser, SessionState } from './state.js';
+import type { MailboxView } from './view.js';
+import { traceLine } from './trace.js';
+
+export interface SessionLimits {
+  /** Longest command line (without literals). */
+  readonly maxLineBytes: number;
+  /** APPENDLIMIT: largest literal after login. */
+  readonly maxMessageBytes: number;
+  /** Commands read ahead while one runs; beyond this the socket is paused. */
+  readonly maxPipelined: number;
+  /** Inactivity before `* BYE Autologout`. */
+  readonly idleTimeoutMs: number;
+}
+
+export interface SessionOptions {
+  readonly store: MailStore;
+  readonly authenticate: Authenticator;
+  readonly throttle: AuthThrottle;
+  log: Logger;
+  readonly limits: SessionLimits;
+  /** Connection is TLS already (implicit TLS port, or after STARTTLS). */
+  readonly secure: boolean;
+  /** Upgrades the transport; absent when STARTTLS is not offered. */
+  readonly startTls?: ((socket: Duplex) => Promise<Duplex>) | undefined;
+  readonly allowInsecureAuth: boolean;
+  readonly remoteAddress: string;
+  /** Wire trace at debug level (--imap-io-debug), secrets masked. */
+  readonly ioDebug?: boolean | undefined;
+  /** Sent in the greeting and ID. */
+  readonly hostname?: string | undefined;
+}
+
+/** Literal limit before login: enough for any sane LOGIN/AUTHENTICATE, too little to exhaust memory. */
+const PRE_AUTH_LITERAL = 8 * 1024;
+/** Output buffered before it is written out in one go. */
+const FLUSH_AT = 64 * 1024;
+
+export class Session {
+  state: SessionState = { kind: 'not-authenticated' };
+  /** ENABLEd extensions (RFC 5161): CONDSTORE, QRESYNC, UTF8=ACCEPT. */
+  readonly enabled = new Set<string>();
+  /** CONDSTORE was activated (ENABLE, SELECT (CONDSTORE), or a command using MODSEQ) for this selection. */
+  condstoreActive = false;
+  secure: boolean;
+  log: Logger;
+  /** Runs after the tagged response is written (STARTTLS upgrade, LOGOUT close). */
+  afterCompletion: (() => Promise<void> | void) | undefined;
+  /** Inside AUTHENTICATE: continuation lines are secrets for the wire trace. */
+  maskInput = false;
+  /** In IDLE: folder changes are pushed immediately. */
+  idling = false;
+
+  private socket: Duplex;
+  private readonly framer: CommandFramer;
+  private readonly queue: Buffer[] = [];
+  private waiter: (() => void) | undefined;
+  private running = false;
+  private paused = false;
+  private closed = false;
+  private out: Chunk[] = [];
+  private outBytes = 0;
+  private writing: Promise<void> = Promise.resolve();
+  private idleTimer: NodeJS.Timeout | undefined;
+  private readonly onData = (chunk: Buffer): void => this.receive(chunk);
+  private readonly onEnd = (): void => this.close();
+  private readonly closedPromise: Promise<void>;
+  private resolveClosed!: () => void;
+
+  constructor(
+    socket: Duplex,
+    readonly opts: SessionOptions,
+  ) {
+    this.socket = socket;
+    this.secure = opts.secure;
+    this.log = opts.log;
+    this.closedPromise = new Promise((r) => (this.resolveClosed = r));
+    this.framer = new CommandFramer(this.framerLimits());
+    this.attach(socket);
+  }
+
+  /** Sends the greeting and starts reading. */
+  start(): void {
+    this.sendLine(`* OK [CAPABILITY ${this.capabilityList().join(' ')}] ${this.opts.hostname ?? 'everlock'} IMAP ready`);
+    void this.flush();
+    this.touch();
+  }
+
+  /** Resolves when the connection is gone. */
+  get closedSignal(): Promise<void> {
+    return this.closedPromise;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  // ---- transport ------------------------------------------------------------------------------------------
+
+  private attach(socket: Duplex): void {
+    this.socket = socket;
+    socket.on('data', this.onData);
+    socket.on('end', this.onEnd);
+    socket.on('close', this.onEnd);
+    socket.on('error', (err: Error) => {
+      this.log.debug('connection error', { err: err.message });
+      this.close();
+    });
+  }
+
+  private detach(): Duplex {
+    this.socket.off('data', this.onData);
+    this.socket.off('end', this.onEnd);
+    this.socket.off('close', this.onEnd);
+    return this.socket;
+  }
+
+  /** Upgrades to TLS after `OK Begin TLS`: anything the client sent early is dropped (CVE-2011-0411 class). */
+  async upgradeTls(): Promise<void> {
+    const start = this.opts.startTls;
+    if (!start) return;
+    await this.flush();
+    const plain = this.detach();
+    this.framer.reset();
+    this.queue.length = 0;
+    try {
+      const tlsSocket = await start(plain);
+      this.secure = true;
+      this.attach(tlsSocket);
+    } catch (err) {
+      this.log.debug('TLS handshake failed', { err: err instanceof Error ? err.message : String(err) });
+      plain.destroy();
+      this.close();
+    }
+  }
+
+  private framerLimits(): { maxLineBytes: number; maxLiteralBytes: number; maxCommandBytes: number } {
+    const authed = this.state.kind === 'authenticated' || this.state.kind === 'selected';
+    const lit = authed ? this.opts.limits.maxMessageBytes : PRE_AUTH_LITERAL;
+    return { maxLineBytes: this.opts.limits.maxLineBytes, maxLiteralBytes: lit, maxCommandBytes: lit + 1024 * 1024 };
+  }
+
+  private touch(): void {
+    if (this.idleTimer) this.idleTimer.refresh();
+    else {
+      this.idleTimer = setTimeout(() => this.bye('Autologout; idle for too long'), this.opts.limits.idleTimeoutMs);
+      this.idleTimer.unref();
+    }
+  }
+
+  private receive(chunk: Buffer): void {
+    if (this.closed) return;
+    this.touch();
+    this.framer.push(chunk);
+    this.pump();
+  }
+
+  /** Frames as many commands as the pipelining limit allows. */
+  private pump(): void {
+    while (!this.closed) {
+      if (this.queue.length >= this.opts.limits.maxPipelined) {
+        if (!this.paused) {
+          this.paused = true;
+          this.socket.pause();
+        }
+        return;
+      }
+      let frame: Frame | undefined;
+      try {
+        frame = this.framer.next();
+      } catch (err) {
+        this.log.error('framing failed', { err });
+        this.bye('Internal error');
+        return;
+      }
+      if (!frame) return;
+      this.onFrame(frame);
+    }
+  }
+
+  private onFrame(frame: Frame): void {
+    switch (frame.type) {
+      case 'continue':
+        this.sendLine('+ Ready for literal data');
+        void this.flush();
+        return;
+      case 'command':
+        if (this.opts.ioDebug) this.log.debug('C: ' + traceLine(frame.data, this.maskInput));
+        this.queue.push(frame.data);
+        this.wake();
+        return;
+      case 'line-too-long':
+        this.sendLine(`${tagOf(frame.head)} BAD Command line too long`);
+        void this.flush();
+        return;
+      case 'literal-too-large':
+        if (frame.fatal) {
+          this.bye('Literal too large');
+          return;
+        }
+        this.sendLine(`${tagOf(frame.head)} NO [TOOBIG] Literal too large (limit ${this.framer.limits.maxLiteralBytes} bytes)`);
+        void this.flush();
+        return;
+    }
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = undefined;
+    if (w) w();
+    else if (!this.running) void this.runLoop();
+  }
+
+  /** The next raw line from the client (AUTHENTICATE continuations, IDLE's DONE); null when closed. */
+  async readLine(): Promise<Buffer | null> {
+    for (;;) {
+      const next = this.queue.shift();
+      if (next !== undefined) {
+        this.resumeIfPaused();
+        return next;
+      }
+      if (this.closed) return null;
+      await new Promise<void>((r) => (this.waiter = r));
+    }
+  }
+
+  private resumeIfPaused(): void {
+    if (this.paused && this.queue.length < this.opts.limits.maxPipelined) {
+      this.paused = false;
+      this.socket.resume();
+      this.pump();
+    }
+  }
+
+  private async runLoop(): Promise<void> {
+    this.running = true;
+    try {
+      while (!this.closed) {
+        const data = this.queue.shift();
+        if (data === undefined) break;
+        this.resumeIfPaused();
+        await this.execute(data);
+      }
+    } finally {
+      this.running = false;
+    }
+    // A command may have arrived while the loop was finishing.
+    if (this.queue.length > 0 && !this.closed) void this.runLoop();
+  }
+
+  // ---- output ---------------------------------------------------------------------------------------------
+
+  /** Queues an untagged response `* <values>`. */
+  send(values: readonly Value[]): void {
+    this.push(encodeLine(this.encodeOptions(), '* ', values));
+  }
+
+  /** Queues a line of our own protocol text (no user data). */
+  sendLine(text: string): void {
+    this.push([Buffer.from(text + '\r\n', 'utf8')]);
+  }
+
+  /** Queues encoded chunks. */
+  push(chunks: Chunk[]): void {
+    for (const c of chunks) {
+      this.out.push(c);
+      if (Buffer.isBuffer(c)) this.outBytes += c.length;
+    }
+    if (this.opts.ioDebug) for (const c of chunks) if (Buffer.isBuffer(c)) this.log.debug('S: ' + traceLine(c, false));
+  }
+
+  /** Writes out queued output when enough has accumulated (long FETCH loops call this per message). */
+  async maybeFlush(): Promise<void> {
+    if (this.outBytes >= FLUSH_AT || this.out.some((c) => !Buffer.isBuffer(c))) await this.flush();
+  }
+
+  flush(): Promise<void> {
+    const chunks = this.out;
+    this.out = [];
+    this.outBytes = 0;
+    if (chunks.length === 0) return this.writing;
+    this.writing = this.writing.then(() => this.writeChunks(chunks)).catch((err: unknown) => {
+      this.log.debug('write failed', { err: err instanceof Error ? err.message : String(err) });
+      this.close();
+    });
+    return this.writing;
+  }
+
+  private async writeChunks(chunks: Chunk[]): Promise<void> {
+    let buffers: Buffer[] = [];
+    const writeBuffers = async (): Promise<void> => {
+      if (buffers.length === 0) return;
+      const b = buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers);
+      buffers = [];
+      await this.write(b);
+    };
+    for (const c of chunks) {
+      if (Buffer.isBuffer(c)) buffers.push(c);
+      else {
+        await writeBuffers();
+        await this.stream(c);
+      }
+    }
+    await writeBuffers();
+  }
+
+  private async write(b: Buffer): Promise<void> {
+    if (this.closed || this.socket.destroyed) return;
+    if (!this.socket.write(b)) await Promise.race([once(this.socket, 'drain'), this.closedPromise]);
+  }
+
+  private async stream(r: Readable): Promise<void> {
+    try {
+      for await (const chunk of r) await this.write(chunk as Buffer);
+    } finally {
+      r.destroy();
+    }
+  }
+
+  encodeOptions(): { utf8: boolean } {
+    return { utf8: this.enabled.has('UTF8=ACCEPT') };
+  }
+
+  parserOptions(): { utf8: boolean } {
+    return { utf8: this.enabled.has('UTF8=ACCEPT') };
+  }
+
+  // ---- command execution ----------------------------------------------------------------------------------
+
+  private async execute(data: Buffer): Promise<void> {
+    if (data.length === 0) return;
+    const p = new Parser(data, this.parserOptions());
+    let tag = '*';
+    let completion: Completion;
+    let spec: CommandSpec | undefined;
+    let uid = false;
+    try {
+      tag = p.tag();
+      p.sp();
+      let name = p.keyword();
+      if (name === 'UID') {
+        p.sp();
+        name = p.keyword();
+        uid = true;
+      }
+      spec = COMMANDS.get(name);
+      if (!spec || (uid && !spec.uid)) completion = bad(`Unknown command ${uid ? 'UID ' : ''}${name}`);
+      else if (!spec.states.includes(this.state.kind)) completion = bad(stateMessage(this.state.kind));
+      else completion = await this.runCommand({ tag, name, uid, p, session: this }, spec);
+    } catch (err) {
+      completion = err instanceof ParseError ? bad(tag === '*' ? 'Invalid tag' : err.message) : bad('Invalid command');
+    }
+    if (this.closed) return;
+    if (this.state.kind === 'selected') await this.sendUpdates(!(spec?.holdsExpunges && !uid)).catch(() => {});
+    this.sendLine(`${tag} ${completion.status} ${completion.code ? `[${completion.code}] ` : ''}${completion.text}`);
+    await this.flush();
+    const after = this.afterCompletion;
+    this.afterCompletion = undefined;
+    if (after) await after();
+  }
+
+  private async runCommand(ctx: CommandContext, spec: CommandSpec): Promise<Completion> {
+    try {
+      if (spec.syncFirst && this.state.kind === 'selected') {
+        await this.state.view.folder.sync();
+        await this.sendUpdates(!(spec.holdsExpunges && !ctx.uid));
+      }
+      return await spec.run(ctx);
+    } catch (err) {
+      if (err instanceof ParseError) return bad(err.message);
+      if (err instanceof SequenceError) return bad(err.message);
+      const mapped = completionForError(err);
+      if (mapped) {
+        this.log.debug('command failed', { command: spec.name, err: err instanceof Error ? err.message : String(err) });
+        return mapped;
+      }
+      this.log.error('command crashed', { command: spec.name, err, stack: err instanceof Error ? err.stack : undefined });
+      return serverBug();
+    }
+  }
+
+  /** Announces changes to the selected folder (EXISTS, RECENT, FETCH, and EXPUNGE/VANISHED when allowed). */
+  async sendUpdates(allowExpunge: boolean): Promise<void> {
+    if (this.state.kind !== 'selected') return;
+    const view = this.state.view;
+    const before = view.exists;
+    const lines = await view.refresh(view.folder.state(), {
+      allowExpunge,
+      qresync: this.enabled.has('QRESYNC'),
+      condstore: this.condstoreActive,
+    });
+    for (const l of lines) this.send(l);
+    if (view.exists > before || lines.length > 0) {
+      if (await view.claimRecent()) this.send([view.recent.size, atom('RECENT')]);
+    }
+  }
+
+  // ---- state changes --------------------------------------------------------------------------------------
+
+  user(): AuthenticatedUser {
+    if (this.state.kind === 'authenticated' || this.state.kind === 'selected') return this.state.user;
+    throw new Error('not authenticated');
+  }
+
+  selectedView(): MailboxView {
+    if (this.state.kind !== 'selected') throw new Error('no mailbox selected');
+    return this.state.view;
+  }
+
+  capabilityList(): string[] {
+    return capabilities({
+      authenticated: this.state.kind === 'authenticated' || this.state.kind === 'selected',
+      tls: this.secure,
+      canStartTls: this.opts.startTls !== undefined,
+      allowInsecureAuth: this.opts.allowInsecureAuth,
+      appendLimit: this.opts.limits.maxMessageBytes,
+    });
+  }
+
+  /** Plaintext auth is refused on an unencrypted connection unless explicitly allowed. */
+  get authAllowed(): boolean {
+    return this.secure || this.opts.allowInsecureAuth;
+  }
+
+  /** Opens the user's Maildirs and enters the authenticated state. */
+  async login(identity: ImapIdentity): Promise<void> {
+    const personal = await this.opts.store.mailbox(identity.personal, { create: true, quotaBytes: identity.quotaBytes });
+    const shared = new Map<string, { mailbox: Awaited<ReturnType<MailStore['mailbox']>>; readOnly: boolean }>();
+    for (const s of identity.shared) {
+      const key = `${s.address.local}@${s.address.domain}`.toLowerCase();
+      if (s.address.local === identity.personal.local && s.address.domain === identity.personal.domain) continue;
+      try {
+        shared.set(key, { mailbox: await this.opts.store.mailbox(s.address, { create: true }), readOnly: s.role === 'reader' });
+      } catch (err) {
+        this.log.warn('shared mailbox unavailable', { mailbox: key, err: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    this.state = { kind: 'authenticated', user: { identity, personal, shared } };
+    this.log = this.opts.log.child({ user: identity.login });
+    this.framer.limits = this.framerLimits();
+  }
+
+  /** Leaves the selected state (CLOSE, UNSELECT, SELECT of another folder, LOGOUT). */
+  deselect(): void {
+    if (this.state.kind !== 'selected') return;
+    const view = this.state.view;
+    view.unsubscribe();
+    view.folder.release();
+    this.state = { kind: 'authenticated', user: this.state.user };
+    this.condstoreActive = this.enabled.has('CONDSTORE') || this.enabled.has('QRESYNC');
+  }
+
+  /** Subscribes a view to its folder's change feed: pushes during IDLE, otherwise waits for a command. */
+  watch(view: MailboxView): () => void {
+    let scheduled = false;
+    return view.folder.subscribe(() => {
+      if (!this.idling || scheduled || this.state.kind !== 'selected' || this.state.view !== view) return;
+      scheduled = true;
+      setImmediate(() => {
+        scheduled = false;
+        if (!this.idling || this.closed) return;
+        this.sendUpdates(true)
+          .then(() => this.flush())
+          .catch((err: unknown) => this.log.debug('idle push failed', { err: err instanceof Error ? err.message : String(err) }));
+      });
+    });
+  }
+
+  // ---- shutdown -------------------------------------------------------------------------------------------
+
+  /** `* BYE` and close (server shutdown, idle timeout, fatal protocol error). */
+  bye(text: string): void {
+    if (this.closed) return;
+    this.sendLine(`* BYE ${text}`);
+    void this.flush().then(() => this.close());
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    try {
+      this.deselect();
+    } catch (err) {
+      this.log.debug('release failed', { err: err instanceof Error ? err.message : String(err) });
+    }
+    this.state = { kind: 'logout' };
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), 2000).unref();
+    const w = this.waiter;
+    this.waiter = undefined;
+    if (w) w();
+    this.resolveClosed();
+  }
+}
+
+function stateMessage(kind: SessionState['kind']): string {
+  switch (kind) {
+    case 'not-authenticated':
+      return 'Not logged in';
+    case 'authenticated':
+      return 'No mailbox selected';
+    case 'selected':
+      return 'Command not valid when a mailbox is selected';
+    case 'logout':
+      return 'Logging out';
+  }
+}
+
+/** The tag at the start of a rejected line, when it looks like one. */
+function tagOf(head: Buffer): string {
+  const m = /^([\x21-\x7e]+?) /.exec(head.toString('latin1'));
+  return m && !/[(){%*"\\+]/.test(m[1]!) ? m[1]! : '*';
+}

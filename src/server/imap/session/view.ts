@@ -1,0 +1,188 @@
+// One session's view of its selected folder. Invariants (RFC 9051 §7.5.1, RFC 3501 §7.4.1):
+//  - `messages[i]` is message sequence number i+1 exactly as the client last learned it; numbers change only
+//    through the EXPUNGE / VANISHED / EXISTS responses that refresh() returns, in the order it returns them.
+//  - A message removed by anyone stays here as a "ghost" until a refresh that may announce expunges (never
+//    while a FETCH, STORE or SEARCH by sequence number runs), so numbers never shift under a command.
+//  - New messages (UID above every known UID) are appended and announced with EXISTS (and RECENT).
+//  - Flag changes made by others are announced as FETCH (FLAGS); our own STORE results are applied through
+//    applyOwn() so they are not announced twice.
+import type { Folder, FolderState, MessageInfo } from '../../../maildir/types.js';
+import { atom, Raw, type Value } from '../protocol/values.js';
+import { formatUidSet } from './sequence.js';
+
+export interface RefreshOptions {
+  /** EXPUNGE / VANISHED may be sent now. */
+  readonly allowExpunge: boolean;
+  /** QRESYNC enabled: VANISHED instead of EXPUNGE, UID and MODSEQ in flag updates (RFC 7162 §3.2.10). */
+  readonly qresync: boolean;
+  /** CONDSTORE enabled: MODSEQ in flag updates. */
+  readonly condstore: boolean;
+}
+
+export class MailboxView {
+  /** Sequence-number order; may contain ghosts (expunged but not yet announced). */
+  messages: MessageInfo[];
+  /** UIDs of ghosts. */
+  readonly ghosts = new Set<number>();
+  /** UIDs that are \Recent for this session. */
+  readonly recent = new Set<number>();
+  /** Keywords announced in FLAGS / PERMANENTFLAGS. */
+  readonly keywords = new Set<string>();
+  /** SEARCHRES saved result (RFC 5182), as UIDs; reset on SELECT. */
+  savedResult: readonly number[] = [];
+  /** The folder state array this view was last reconciled with (identity check makes idle refreshes free). */
+  private seen: readonly MessageInfo[];
+  uidNext: number;
+  /** Unsubscribes from the folder's change feed (set once the session subscribed). */
+  unsubscribe: () => void = () => {};
+
+  constructor(
+    readonly folder: Folder,
+    /** The name as the client gave it (Unicode). */
+    readonly name: string,
+    readonly readOnly: boolean,
+    state: FolderState,
+  ) {
+    this.messages = state.messages.slice();
+    this.seen = state.messages;
+    this.uidNext = state.uidNext;
+    for (const m of this.messages) for (const f of m.flags) if (!f.startsWith('\\')) this.keywords.add(f);
+  }
+
+  get exists(): number {
+    return this.messages.length;
+  }
+
+  /** Index (0-based) of a UID, or -1. Binary search: `messages` is ascending by UID. */
+  indexOfUid(uid: number): number {
+    let lo = 0;
+    let hi = this.messages.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const u = this.messages[mid]!.uid;
+      if (u === uid) return mid;
+      if (u < uid) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  /** First index whose UID is >= uid. */
+  lowerBound(uid: number): number {
+    let lo = 0;
+    let hi = this.messages.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.messages[mid]!.uid < uid) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Flags as FETCH shows them: stored flags plus \Recent when this session holds it. */
+  flagValues(m: MessageInfo): Value[] {
+    const out: Value[] = m.flags.map((f) => atom(f));
+    if (this.recent.has(m.uid)) out.push(atom('\\Recent'));
+    return out;
+  }
+
+  /** Our own STORE changed these: take their new state without announcing it as someone else's change. */
+  applyOwn(updated: readonly MessageInfo[]): void {
+    for (const m of updated) {
+      const i = this.indexOfUid(m.uid);
+      if (i >= 0 && !this.ghosts.has(m.uid)) this.messages[i] = m;
+      for (const f of m.flags) if (!f.startsWith('\\')) this.keywords.add(f);
+    }
+  }
+
+  /** Reconciles with the folder's state; returns the untagged responses that announce the difference. */
+  async refresh(state: FolderState, opts: RefreshOptions): Promise<Value[][]> {
+    const out: Value[][] = [];
+    if (state.messages !== this.seen) this.merge(state, out, opts);
+    if (opts.allowExpunge && this.ghosts.size > 0) this.announceExpunges(out, opts.qresync);
+    return out;
+  }
+
+  private merge(state: FolderState, out: Value[][], opts: RefreshOptions): void {
+    const next = state.messages;
+    this.seen = next;
+    this.uidNext = state.uidNext;
+    const merged: MessageInfo[] = [];
+    const changed = new Set<number>();
+    let j = 0;
+    for (const v of this.messages) {
+      while (j < next.length && next[j]!.uid < v.uid) j++;
+      const n = j < next.length && next[j]!.uid === v.uid ? next[j] : undefined;
+      if (n && !this.ghosts.has(v.uid)) {
+        if (n !== v && (n.modseq !== v.modseq || !sameFlags(n.flags, v.flags))) changed.add(n.uid);
+        merged.push(n);
+        j++;
+      } else {
+        this.ghosts.add(v.uid);
+        merged.push(v);
+      }
+    }
+    const maxUid = this.messages.length ? this.messages[this.messages.length - 1]!.uid : 0;
+    let added = 0;
+    for (; j < next.length; j++) {
+      if (next[j]!.uid > maxUid) {
+        merged.push(next[j]!);
+        added++;
+      }
+    }
+    this.messages = merged;
+    const before = this.keywords.size;
+    for (const m of merged.slice(merged.length - added)) for (const f of m.flags) if (!f.startsWith('\\')) this.keywords.add(f);
+    for (const uid of changed) for (const f of this.messages[this.indexOfUid(uid)]!.flags) if (!f.startsWith('\\')) this.keywords.add(f);
+    if (this.keywords.size !== before) out.push(...this.flagsResponses());
+    if (added > 0) out.push([merged.length, atom('EXISTS')]);
+    if (changed.size > 0) {
+      this.messages.forEach((m, i) => {
+        if (!changed.has(m.uid)) return;
+        const items: Value[] = [atom('UID'), m.uid, atom('FLAGS'), this.flagValues(m)];
+        if (opts.condstore || opts.qresync) items.push(atom('MODSEQ'), [m.modseq]);
+        out.push([i + 1, atom('FETCH'), items]);
+      });
+    }
+  }
+
+  /** Takes \Recent for newly arrived messages (the caller then sends `* n RECENT`). */
+  async claimRecent(): Promise<boolean> {
+    if (this.readOnly) return false;
+    const uids = await this.folder.claimRecent();
+    let any = false;
+    for (const u of uids) {
+      if (!this.recent.has(u)) any = true;
+      this.recent.add(u);
+    }
+    return any;
+  }
+
+  private announceExpunges(out: Value[][], qresync: boolean): void {
+    if (qresync) {
+      out.push([atom('VANISHED'), new Raw(formatUidSet([...this.ghosts]))]);
+    } else {
+      // Highest first: each EXPUNGE renumbers only the messages above it, so the numbers we send stay valid.
+      for (let i = this.messages.length - 1; i >= 0; i--) if (this.ghosts.has(this.messages[i]!.uid)) out.push([i + 1, atom('EXPUNGE')]);
+    }
+    this.messages = this.messages.filter((m) => !this.ghosts.has(m.uid));
+    for (const u of this.ghosts) this.recent.delete(u);
+    this.ghosts.clear();
+  }
+
+  /** `* FLAGS` and `* OK [PERMANENTFLAGS]` for the current keyword set. */
+  flagsResponses(): Value[][] {
+    const names = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft', ...this.keywords];
+    const perm = this.readOnly ? '' : [...names, '\\*'].join(' ');
+    return [
+      [atom('FLAGS'), names.map((n) => atom(n))],
+      [atom('OK'), new Raw(`[PERMANENTFLAGS (${perm})]`), atom(this.readOnly ? 'No permanent flags permitted' : 'Flags permitted')],
+    ];
+  }
+}
+
+function sameFlags(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

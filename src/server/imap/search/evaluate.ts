@@ -1,0 +1,273 @@
+// RFC 9051 §6.4.4 SEARCH (and RFC 3501 keys, RFC 7162 MODSEQ, RFC 5032 OLDER/YOUNGER, RFC 5182 `$`).
+// Invariants: keys are ranked by cost and an AND evaluates cheap ones first (flags, size, dates and numbers
+// from the in-memory state; then the cached summary for SUBJECT/FROM/TO/CC/BCC/SENT*; then header bytes for
+// HEADER; last, bodies for BODY/TEXT), so the expensive reads happen only for messages still in the running.
+// Text matching is on decoded content (RFC 2047 headers, transfer encodings and charsets of text parts),
+// case-insensitive substring. Search strings arrive already decoded from the command's CHARSET.
+import type { Folder, MessageInfo } from '../../../maildir/types.js';
+import type { MessageSummary } from '../../../mime/types.js';
+import type { HeaderField } from '../../../mime/header-block.js';
+import { decodeHeaderText } from '../../../mime/summarize.js';
+import type { SearchDate, SearchKey, SequenceSet } from '../protocol/ast.js';
+import { addressText, headerText, readBodyText, readHeaderFields } from './message-text.js';
+
+/** The charsets SEARCH accepts; anything else answers NO [BADCHARSET (US-ASCII UTF-8)]. */
+export const SEARCH_CHARSETS: readonly string[] = ['US-ASCII', 'UTF-8'];
+
+export function isSearchCharset(charset: string | undefined): boolean {
+  return charset === undefined || SEARCH_CHARSETS.includes(charset.toUpperCase());
+}
+
+export interface SearchContext {
+  readonly folder: Folder;
+  /** The session's view of the mailbox: message sequence number n is messages[n - 1]. */
+  readonly messages: readonly MessageInfo[];
+  /** \Recent in this session. */
+  readonly isRecent: (uid: number) => boolean;
+  /** UIDs of the saved search result (`$`, RFC 5182); empty when none was saved. */
+  readonly saved?: ReadonlySet<number> | undefined;
+  /** Clock for OLDER/YOUNGER; defaults to Date.now. */
+  readonly now?: (() => number) | undefined;
+  /** Offset from UTC in minutes used for INTERNALDATE calendar days; defaults to the server's zone. */
+  readonly zoneOffset?: ((ms: number) => number) | undefined;
+}
+
+/** Cost classes: what a key must load. */
+const enum Cost {
+  State = 0,
+  Summary = 1,
+  Header = 2,
+  Body = 3,
+}
+
+function cost(k: SearchKey): Cost {
+  switch (k.kind) {
+    case 'text':
+      return k.key === 'BODY' || k.key === 'TEXT' ? Cost.Body : Cost.Summary;
+    case 'header':
+      return Cost.Header;
+    case 'date':
+      return k.key.startsWith('SENT') ? Cost.Summary : Cost.State;
+    case 'not':
+      return cost(k.key);
+    case 'or':
+      return Math.max(cost(k.left), cost(k.right));
+    case 'and':
+      return k.keys.reduce((m, c) => Math.max(m, cost(c)), Cost.State);
+    default:
+      return Cost.State;
+  }
+}
+
+/** Orders AND members (recursively) cheapest first; OR puts its cheaper side first. */
+function plan(k: SearchKey): SearchKey {
+  switch (k.kind) {
+    case 'and':
+      return { kind: 'and', keys: k.keys.map(plan).sort((a, b) => cost(a) - cost(b)) };
+    case 'or': {
+      const l = plan(k.left);
+      const r = plan(k.right);
+      return cost(r) < cost(l) ? { kind: 'or', left: r, right: l } : { kind: 'or', left: l, right: r };
+    }
+    case 'not':
+      return { kind: 'not', key: plan(k.key) };
+    default:
+      return k;
+  }
+}
+
+function inSet(set: SequenceSet, n: number, max: number, uid: number, saved: ReadonlySet<number> | undefined): boolean {
+  if (set.kind === 'saved') return saved?.has(uid) ?? false;
+  for (const r of set.ranges) {
+    const a = r.start === '*' ? max : r.start;
+    const b = r.end === '*' ? max : r.end;
+    if (n >= Math.min(a, b) && n <= Math.max(a, b)) return true;
+  }
+  return false;
+}
+
+const dayNumber = (d: SearchDate): number => Date.UTC(d.year, d.month - 1, d.day) / 86_400_000;
+
+function localDay(ms: number, offsetMinutes: number): number {
+  return Math.floor((ms + offsetMinutes * 60_000) / 86_400_000);
+}
+
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+/** The calendar day written in the Date header (its own zone, RFC 9051 SENTON), else of the parsed date. */
+function sentDay(s: MessageSummary, fallback: number): number {
+  const m = /(\d{1,2})\s+([A-Za-z]{3})[a-z]*\s+(\d{2,4})/.exec(s.envelope.date ?? '');
+  const month = m ? MONTHS.indexOf(m[2]!.toLowerCase()) : -1;
+  if (m && month >= 0) {
+    let year = Number(m[3]);
+    if (m[3]!.length === 2) year += year < 50 ? 2000 : 1900;
+    return Date.UTC(year, month, Number(m[1])) / 86_400_000;
+  }
+  return Math.floor((s.sentDate ?? fallback) / 86_400_000);
+}
+
+function compareDay(key: 'BEFORE' | 'ON' | 'SINCE', day: number, target: number): boolean {
+  return key === 'BEFORE' ? day < target : key === 'ON' ? day === target : day >= target;
+}
+
+const has = (m: MessageInfo, flag: string): boolean => m.flags.includes(flag);
+const contains = (hay: string, needle: string): boolean => hay.toLowerCase().includes(needle.toLowerCase());
+
+/** One message under evaluation; expensive inputs load once, on first use. */
+class Candidate {
+  private summaryP: Promise<MessageSummary> | undefined;
+  private headerP: Promise<readonly HeaderField[]> | undefined;
+  private bodyP: Promise<string> | undefined;
+
+  constructor(
+    readonly ctx: SearchContext,
+    readonly info: MessageInfo,
+    readonly seq: number,
+  ) {}
+
+  summary(): Promise<MessageSummary> {
+    this.summaryP ??= this.ctx.folder.summary(this.info.uid);
+    return this.summaryP;
+  }
+  async header(): Promise<readonly HeaderField[]> {
+    this.headerP ??= this.summary().then((s) => readHeaderFields(this.ctx.folder, this.info.uid, s));
+    return this.headerP;
+  }
+  async body(): Promise<string> {
+    this.bodyP ??= this.summary().then((s) => readBodyText(this.ctx.folder, this.info.uid, s));
+    return this.bodyP;
+  }
+}
+
+/** Keys answerable from MessageInfo and session state alone. */
+function testState(k: SearchKey, c: Candidate): boolean {
+  const m = c.info;
+  const ctx = c.ctx;
+  switch (k.kind) {
+    case 'flag':
+      switch (k.key) {
+        case 'ALL':
+          return true;
+        case 'ANSWERED':
+          return has(m, '\\Answered');
+        case 'DELETED':
+          return has(m, '\\Deleted');
+        case 'DRAFT':
+          return has(m, '\\Draft');
+        case 'FLAGGED':
+          return has(m, '\\Flagged');
+        case 'SEEN':
+          return has(m, '\\Seen');
+        case 'UNANSWERED':
+          return !has(m, '\\Answered');
+        case 'UNDELETED':
+          return !has(m, '\\Deleted');
+        case 'UNDRAFT':
+          return !has(m, '\\Draft');
+        case 'UNFLAGGED':
+          return !has(m, '\\Flagged');
+        case 'UNSEEN':
+          return !has(m, '\\Seen');
+        case 'RECENT':
+          return ctx.isRecent(m.uid);
+        case 'OLD':
+          return !ctx.isRecent(m.uid);
+        case 'NEW':
+          return ctx.isRecent(m.uid) && !has(m, '\\Seen');
+      }
+      return false;
+    case 'keyword': {
+      const lower = k.flag.toLowerCase();
+      const found = m.flags.some((f) => f.toLowerCase() === lower);
+      return k.negate ? !found : found;
+    }
+    case 'size':
+      return k.larger ? m.size > k.size : m.size < k.size;
+    case 'seq':
+      return inSet(k.set, c.seq, ctx.messages.length, m.uid, ctx.saved);
+    case 'uid': {
+      const maxUid = ctx.messages.length > 0 ? ctx.messages[ctx.messages.length - 1]!.uid : 0;
+      return inSet(k.set, m.uid, maxUid, m.uid, ctx.saved);
+    }
+    case 'modseq':
+      return m.modseq >= k.modseq;
+    case 'within': {
+      const age = ((ctx.now ?? Date.now)() - m.internalDate) / 1000;
+      return k.older ? age >= k.seconds : age <= k.seconds;
+    }
+    case 'date': {
+      const offset = ctx.zoneOffset ? ctx.zoneOffset(m.internalDate) : -new Date(m.internalDate).getTimezoneOffset();
+      return compareDay(k.key as 'BEFORE' | 'ON' | 'SINCE', localDay(m.internalDate, offset), dayNumber(k.date));
+    }
+    case 'not':
+      return !testState(k.key, c);
+    case 'or':
+      return testState(k.left, c) || testState(k.right, c);
+    case 'and':
+      return k.keys.every((x) => testState(x, c));
+    default:
+      return false;
+  }
+}
+
+async function test(k: SearchKey, c: Candidate): Promise<boolean> {
+  if (cost(k) === Cost.State) return testState(k, c);
+  switch (k.kind) {
+    case 'not':
+      return !(await test(k.key, c));
+    case 'or':
+      return (await test(k.left, c)) || (await test(k.right, c));
+    case 'and':
+      for (const x of k.keys) if (!(await test(x, c))) return false;
+      return true;
+    case 'date': {
+      const s = await c.summary();
+      const key = k.key.slice(4) as 'BEFORE' | 'ON' | 'SINCE';
+      return compareDay(key, sentDay(s, c.info.internalDate), dayNumber(k.date));
+    }
+    case 'header': {
+      const name = k.field.toLowerCase();
+      const fields = (await c.header()).filter((f) => f.name === name);
+      if (k.value === '') return fields.length > 0;
+      return fields.some((f) => contains(decodeHeaderText(f.value), k.value));
+    }
+    case 'text': {
+      switch (k.key) {
+        case 'SUBJECT':
+          return contains((await c.summary()).decodedSubject, k.value);
+        case 'FROM': {
+          const s = await c.summary();
+          return contains(s.decodedFrom, k.value) || contains(addressText(s.envelope.from), k.value);
+        }
+        case 'TO':
+          return contains(addressText((await c.summary()).envelope.to), k.value);
+        case 'CC':
+          return contains(addressText((await c.summary()).envelope.cc), k.value);
+        case 'BCC':
+          return contains(addressText((await c.summary()).envelope.bcc), k.value);
+        case 'BODY':
+          return contains(await c.body(), k.value);
+        case 'TEXT':
+          return contains(headerText(await c.header()), k.value) || contains(await c.body(), k.value);
+      }
+      return false;
+    }
+    default:
+      return testState(k, c);
+  }
+}
+
+/**
+ * Evaluates a search key over the session's view; returns the matching message sequence numbers, ascending.
+ * (UID SEARCH maps them through ctx.messages.) Rejects with the store's error if a message cannot be read.
+ */
+export async function searchMessages(ctx: SearchContext, key: SearchKey): Promise<number[]> {
+  const planned = plan(key);
+  const out: number[] = [];
+  const cheap = cost(planned) === Cost.State;
+  for (let i = 0; i < ctx.messages.length; i++) {
+    const c = new Candidate(ctx, ctx.messages[i]!, i + 1);
+    if (cheap ? testState(planned, c) : await test(planned, c)) out.push(i + 1);
+  }
+  return out;
+}

@@ -67,9 +67,19 @@ export function serverOverrides(flags: ServeFlags, fromFile: ListenerSettings): 
   return out;
 }
 
-async function mailModules(): Promise<ServerModule[]> {
-  const [{ createSmtpModules }, { createImapModule }] = await Promise.all([import('./smtp/module.js'), import('./imap/module.js')]);
-  return [...createSmtpModules(), createImapModule()];
+/** Creates only the module families the flags need (an IMAP-only server never loads the SMTP code). */
+async function mailModules(flags: readonly ModuleFlag[]): Promise<ServerModule[]> {
+  const wanted = new Set(flags.length === 0 ? Object.values(MODULES_BY_FLAG).flat() : flags.flatMap((f) => MODULES_BY_FLAG[f]));
+  const out: ServerModule[] = [];
+  if (['smtp', 'submission', 'queue'].some((n) => wanted.has(n))) {
+    const { createSmtpModules } = await import('./smtp/module.js');
+    out.push(...createSmtpModules());
+  }
+  if (wanted.has('imap')) {
+    const { createImapModule } = await import('./imap/module.js');
+    out.push(createImapModule());
+  }
+  return out;
 }
 
 /** Runs the server until SIGTERM/SIGINT; resolves with the exit code. */
@@ -92,7 +102,7 @@ export async function launch(paths: Paths, flags: ServeFlags, out: (line: string
   const fromFile = await loadConfig(paths);
   const overrides = serverOverrides(flags, fromFile.server.listen);
 
-  const modules = selectModules(await mailModules(), flags.modules);
+  const modules = selectModules(await mailModules(flags.modules), flags.modules);
   const { openMailStore } = await import('../maildir/index.js');
   const { runServer } = await import('./serve.js');
   const { handleSignals } = await import('./shutdown.js');

@@ -17,7 +17,7 @@ async function deliveredIds(maildir: string): Promise<Set<string>> {
     }
     for (const n of names) {
       const text = await readFile(join(maildir, sub, n), 'utf8');
-      const m = /^X-Burst-Id: (\d+)\r?$/m.exec(text);
+      const m = /^X-Burst-Id: (\d+)\r?$/im.exec(text);
       if (m?.[1]) ids.add(m[1]);
     }
   }
@@ -59,6 +59,7 @@ describe('SIGTERM during an SMTP burst', () => {
     await Promise.all(sends);
     transport.close();
     const { exitCode, ms } = await (stopped ?? server.stop('SIGTERM'));
+    console.info(`burst: ${acknowledged.length} acknowledged, ${refused.length} refused, exit after ${ms} ms`);
     expect(exitCode).toBe(0);
     expect(ms).toBeLessThan(35_000);
     expect(acknowledged.length).toBeGreaterThanOrEqual(20);

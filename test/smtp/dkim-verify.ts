@@ -6,7 +6,7 @@ import { dkimVerify } from 'mailauth';
 export type TxtRecords = Record<string, string>;
 
 /** mailauth: the per-signature results ("pass"/"fail"…) with their selector and algorithm. */
-export async function verifyWithMailauth(message: Buffer, txt: TxtRecords): Promise<Array<{ selector: string; algo: string; result: string }>> {
+export async function verifyWithMailauth(message: Buffer, txt: TxtRecords): Promise<Array<{ selector: string; domain: string; result: string }>> {
   const res = await dkimVerify(message, {
     resolver: async (name: string, type: string) => {
       const v = txt[name];
@@ -14,7 +14,7 @@ export async function verifyWithMailauth(message: Buffer, txt: TxtRecords): Prom
       return [[v]];
     },
   });
-  return res.results.map((r) => ({ selector: r.signingHeaders ? String(r.selector ?? '') : String(r.selector ?? ''), algo: String(r.algo ?? ''), result: r.status.result }));
+  return res.results.map((r) => ({ selector: r.selector ?? '', domain: r.signingDomain, result: r.status.result }));
 }
 
 const PY = `

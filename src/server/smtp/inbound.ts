@@ -36,6 +36,7 @@ export function createInboundServer(rt: SmtpRuntime): SMTPServer {
     size: settings().limits.maxMessageBytes,
     hideSTARTTLS: !rt.tls,
     hideDSN: true,
+    hideENHANCEDSTATUSCODES: false,
     hideREQUIRETLS: true,
     disabledCommands: ['AUTH'],
     authOptional: true,

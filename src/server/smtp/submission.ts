@@ -49,6 +49,7 @@ export function createSubmissionServer(rt: SmtpRuntime, opts: SubmissionOptions)
     size: settings().limits.maxMessageBytes,
     hideSTARTTLS: !rt.tls || opts.implicitTls,
     hideDSN: true,
+    hideENHANCEDSTATUSCODES: false,
     hideREQUIRETLS: true,
     authMethods: ['PLAIN', 'LOGIN'],
     authOptional: false,

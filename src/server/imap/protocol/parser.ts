@@ -211,7 +211,9 @@ export class Parser {
     const c = this.peek();
     if (c === 0x22 || c === 0x7b) return this.string();
     const start = this.pos;
-    while (isAstringChar(this.peek())) this.pos++;
+    // With UTF8=ACCEPT, 8-bit (UTF-8) bytes are accepted in atoms as clients send them (RFC 6855 §3).
+    const utf8 = this.opts.utf8;
+    while (isAstringChar(this.peek()) || (utf8 && this.peek() >= 0x80)) this.pos++;
     if (this.pos === start) this.fail(this.atEnd() ? 'Missing arguments' : 'Expected a string');
     return this.data.subarray(start, this.pos);
   }

@@ -70,5 +70,14 @@ export async function firstRun(paths: Paths): Promise<FirstRun | undefined> {
     message: `users: add ${FIRST_USER}`,
     commit: true,
   });
+  // Create the mailbox now, so the first client to log in sees INBOX and the special folders at once.
+  const { openMailStore } = await import('../maildir/index.js');
+  const { dataFiles } = await import('../config/paths.js');
+  const store = openMailStore({ root: dataFiles.mailRoot(paths), watch: false });
+  try {
+    await store.mailbox({ domain: FIRST_DOMAIN, local: 'postmaster' }, { create: true });
+  } finally {
+    await store.close();
+  }
   return { login: FIRST_USER, password };
 }

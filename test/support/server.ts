@@ -63,7 +63,7 @@ afterAll(() => {
 function portKey(label: string): keyof ServerPorts | undefined {
   const l = label.toLowerCase();
   if (l.includes('http')) return 'http';
-  if (l.includes('imap')) return /starttls|143/.test(l) ? 'imapStarttls' : 'imapTls';
+  if (l.includes('imap')) return /tls|ssl|imaps/.test(l) && !l.includes('starttls') ? 'imapTls' : 'imapStarttls';
   if (l.includes('submissions') || /465|implicit/.test(l)) return 'submissions';
   if (l.includes('submission')) return 'submission';
   if (l.includes('smtp')) return 'smtp';

@@ -40,7 +40,7 @@ function advertisedPort(configured: string, listeners: readonly Listening[], mat
   return listeners.find((l) => matches(l.label))?.port ?? port;
 }
 
-export const isImapsLabel = (label: string): boolean => /imap/i.test(label) && !/starttls|plain|143/i.test(label);
+export const isImapsLabel = (label: string): boolean => /imap/i.test(label) && /tls|ssl|imaps/i.test(label) && !/starttls/i.test(label);
 export const isSubmissionLabel = (label: string): boolean => /submission(?!s)/i.test(label);
 
 /** Settings for a local domain; undefined when the domain is not served here. */

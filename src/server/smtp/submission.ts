@@ -132,7 +132,7 @@ export function createSubmissionServer(rt: SmtpRuntime, opts: SubmissionOptions)
       );
     },
   });
-  attachWireHooks(server, (session) => (rt.limiter.command(session.remoteAddress) ? undefined : replies.tooManyCommands()));
+  attachWireHooks(server, (session) => (rt.limiter.command(session.remoteAddress) ? undefined : replies.tooManyCommands()), { authNeedsTls: !opts.allowInsecureAuth });
   server.on('error', (err) => log.warn('submission connection error', { err }));
   return server;
 }

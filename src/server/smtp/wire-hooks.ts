@@ -2,7 +2,9 @@
 // - a reply whose text starts with an enhanced status code ("5.7.1 Relaying denied") is sent with that code
 //   instead of the library's one-code-per-reply-number guess (which would say 5.1.1 for every 550);
 // - a per-server command gate, so "commands per IP per minute" is enforced on every command, not only on the
-//   few that have handler hooks.
+//   few that have handler hooks;
+// - AUTH neither advertised nor accepted before TLS when plaintext auth is not allowed (as Postfix's
+//   smtpd_tls_auth_only), instead of advertising it and answering 538.
 // The patch is installed once per process and is inert for servers that register no gate.
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { SMTPServer, SMTPServerSession } from 'smtp-server';
@@ -11,11 +13,14 @@ import type { SmtpReply } from './errors.js';
 export type CommandGate = (session: SMTPServerSession, command: string) => SmtpReply | undefined;
 
 const gates = new WeakMap<object, CommandGate>();
+const authNeedsTls = new WeakSet<object>();
 const ENHANCED = /^[245]\.\d{1,3}\.\d{1,3} /;
 
 interface PatchedConnection {
   _server: object;
   session: SMTPServerSession;
+  secure: boolean;
+  _isSupported(command: string): boolean;
   send(code: number, data?: string | string[] | null, context?: string | false): void;
   close(): void;
   _onCommand(command: Buffer | string, callback?: () => void): unknown;
@@ -31,6 +36,11 @@ function install(): void {
   proto.send = function (this: PatchedConnection, code, data, context) {
     if (typeof data === 'string' && ENHANCED.test(data) && context === undefined) return send.call(this, code, data, false);
     return send.call(this, code, data, context);
+  };
+  const isSupported = proto._isSupported;
+  proto._isSupported = function (this: PatchedConnection, command) {
+    if (!this.secure && authNeedsTls.has(this._server) && String(command).trim().toUpperCase() === 'AUTH') return false;
+    return isSupported.call(this, command);
   };
   const onCommand = proto._onCommand;
   proto._onCommand = function (this: PatchedConnection, command, callback) {
@@ -49,7 +59,8 @@ function install(): void {
 }
 
 /** Registers the command gate of one server and makes sure the hooks are installed. */
-export function attachWireHooks(server: SMTPServer, gate?: CommandGate): void {
+export function attachWireHooks(server: SMTPServer, gate?: CommandGate, opts: { authNeedsTls?: boolean } = {}): void {
   install();
   if (gate) gates.set(server, gate);
+  if (opts.authNeedsTls) authNeedsTls.add(server);
 }

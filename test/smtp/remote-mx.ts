@@ -1,0 +1,70 @@
+// A stand-in for a remote MX on loopback: an smtp-server that records what it accepted, and answers with
+// scripted replies (e.g. 451 twice, then 250) so the queue's retry and bounce paths can be driven.
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+
+export interface Received {
+  readonly from: string;
+  readonly to: string[];
+  readonly data: Buffer;
+  readonly secure: boolean;
+}
+
+export interface RemoteMx {
+  readonly port: number;
+  readonly received: Received[];
+  /** Replies for the next DATA commands, in order: a number is the SMTP code to answer (250 = accept). */
+  script: number[];
+  /** Replies for RCPT by address. */
+  rcptReplies: Map<string, number>;
+  /** Delay before answering DATA; while waiting the message is not yet recorded. */
+  dataDelayMs: number;
+  dataAttempts: number;
+  close(): Promise<void>;
+}
+
+export async function startRemoteMx(): Promise<RemoteMx> {
+  const mx: RemoteMx = {
+    port: 0,
+    received: [],
+    script: [],
+    rcptReplies: new Map(),
+    dataDelayMs: 0,
+    dataAttempts: 0,
+    close: async () => {},
+  };
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    logger: false,
+    hideENHANCEDSTATUSCODES: false,
+    onRcptTo(address, _session, cb) {
+      const code = mx.rcptReplies.get(address.address.toLowerCase());
+      if (code && code !== 250) return cb(Object.assign(new Error(`${code >= 500 ? '5.1.1 no such user' : '4.2.1 try later'}`), { responseCode: code }));
+      cb();
+    },
+    onData(stream, session, cb) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        mx.dataAttempts++;
+        const code = mx.script.shift() ?? 250;
+        setTimeout(() => {
+          if (code !== 250) return cb(Object.assign(new Error(code >= 500 ? '5.7.1 refused by policy' : '4.3.0 try again later'), { responseCode: code }));
+          mx.received.push({
+            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+            to: session.envelope.rcptTo.map((r) => r.address),
+            data: Buffer.concat(chunks),
+            secure: session.secure,
+          });
+          cb();
+        }, mx.dataDelayMs);
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return Object.assign(mx, {
+    port: (server.server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  });
+}

@@ -40,7 +40,8 @@ export class FileChecker {
     for (const key of Object.keys(table)) {
       if (allowed.includes(key)) continue;
       const hint = didYouMean(key, allowed);
-      const where = path.length ? ` in [${path.filter((p) => typeof p === 'string').join('.')}]` : '';
+      const name = path.filter((p) => typeof p === 'string').join('.');
+      const where = path.length === 0 ? '' : typeof path[path.length - 1] === 'number' ? ` in [[${name}]]` : ` in [${name}]`;
       this.error([...path, key], `unknown key "${key}"${where}${hint ? ` (did you mean "${hint}"?)` : ''}`);
     }
   }

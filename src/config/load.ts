@@ -69,6 +69,9 @@ function byPriority(a: Rule, b: Rule): number {
 
 async function collect(paths: Paths, opts: LoadOptions): Promise<Collected> {
   const issues: ConfigIssue[] = [];
+  if (!(await exists(paths.config))) {
+    throw new ConfigError([{ file: paths.config, message: 'config directory does not exist (create it with everlock init)', severity: 'error' }]);
+  }
 
   // everlock.toml
   let server = defaultServerSettings();

@@ -2,6 +2,7 @@
 // files (alias targets, catch-all) is checked in validate-cross.ts with the raw targets kept here.
 import type { DkimSettings, DomainConfig } from './types.js';
 import { FileChecker } from './checker.js';
+import { FrozenMap } from './freeze.js';
 import { addressProblem, domainProblem, localPartProblem } from './names.js';
 import type { ParsedToml } from './toml.js';
 
@@ -148,7 +149,7 @@ export function validateDomain(name: string, parsed: ParsedToml, file: string, a
     outbound: { hostname: hostname ?? `mail.${name}`, relay, dkim },
     inbound: { rejectDmarcFailures: c.boolean(inbound, ['inbound'], 'reject_dmarc_failures') ?? false },
     mxOverride,
-    aliases,
+    aliases: new FrozenMap(aliases),
     catchAll: catchAllRef?.target,
     file: absFile,
   };

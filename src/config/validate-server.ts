@@ -4,6 +4,8 @@ import { hostname as osHostname } from 'node:os';
 import type { ListenerSettings, LimitSettings, ServerSettings } from './types.js';
 import { FileChecker, type Table } from './checker.js';
 import type { ParsedToml } from './toml.js';
+import { FrozenMap } from './freeze.js';
+import { domainProblem } from './names.js';
 
 export const DEFAULT_LISTEN: ListenerSettings = {
   smtp: '0.0.0.0:25',
@@ -32,7 +34,7 @@ export function defaultServerSettings(): ServerSettings {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-const TOP_KEYS = ['hostname', 'allow_insecure_auth', 'accept_any_recipient', 'dns_server', 'srs_secret', 'listen', 'limits'];
+const TOP_KEYS = ['hostname', 'allow_insecure_auth', 'accept_any_recipient', 'dns_server', 'srs_secret', 'listen', 'limits', 'routes'];
 const LISTEN_KEYS: Record<string, keyof ListenerSettings> = {
   smtp: 'smtp',
   submission: 'submission',
@@ -99,6 +101,22 @@ export function validateServer(parsed: ParsedToml, file: string, absFile: string
     }
   }
 
+  // [routes]: destination domain -> "host:port[, host:port…]", used instead of MX lookups.
+  const routes = new Map<string, string>();
+  const routesTable = c.table(doc, [], 'routes');
+  if (routesTable) {
+    for (const domain of Object.keys(routesTable)) {
+      const dp = domainProblem(domain);
+      if (dp) c.error(['routes', domain], `route for "${domain}": ${dp}`);
+      const v = c.string(routesTable, ['routes'], domain);
+      if (v === undefined || dp) continue;
+      const hosts = v.split(',').map((h) => h.trim());
+      const bad = hosts.find((h) => !/^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::\d{1,5})?$/.test(h));
+      if (bad !== undefined) c.error(['routes', domain], `route for "${domain}": "${bad}" is not a host or host:port`);
+      else routes.set(domain, hosts.join(','));
+    }
+  }
+
   const settings: ServerSettings = {
     hostname: hostname ?? defaults.hostname,
     listen,
@@ -107,6 +125,7 @@ export function validateServer(parsed: ParsedToml, file: string, absFile: string
     acceptAnyRecipient: c.boolean(doc, [], 'accept_any_recipient') ?? false,
     dnsServer,
     srsSecret: c.string(doc, [], 'srs_secret'),
+    routes: routes.size > 0 ? new FrozenMap(routes) : undefined,
     file: absFile,
   };
   return { settings, issues: c.issues };

@@ -30,7 +30,7 @@ export async function withConfigLock<T>(paths: Paths, fn: () => Promise<T>): Pro
     lockfilePath: join(paths.config, LOCK_NAME),
     stale: 30_000,
     update: 5_000,
-    retries: { retries: 200, factor: 1.3, minTimeout: 10, maxTimeout: 400, randomize: true },
+    retries: { retries: 200, factor: 1.3, minTimeout: 10, maxTimeout: 200, randomize: true },
   });
   try {
     return await fn();
@@ -102,7 +102,7 @@ export async function updateConfigFile(
       await unlink(abs);
       await syncDir(dirname(abs));
     } else {
-      const out = stringify(next) + '\n';
+      const out = stringify(next).replace(/\n*$/, '\n');
       if (out === text) return;
       await writeFileAtomic(abs, out);
     }

@@ -1,0 +1,44 @@
+// `everlock mail domains set <domain> key=value…`: Everlock's switches for a domain's settings.
+import { Args } from '@oclif/core';
+import { BaseCommand, commitFlags } from '../../../cli/base-command.js';
+
+export default class DomainsSet extends BaseCommand {
+  static override description = `Change a domain's settings with key=value pairs:
+  submission=on|off   authenticated submission for the domain
+  auth=on|off         require authentication (off = "none")
+  dkim=on|off         DKIM signing (on generates missing keys)
+  hostname=HOST       outbound EHLO / Message-ID host name (empty = mail.<domain>)
+  catch_all=TARGET    where unknown local parts go (empty = reject at RCPT)
+  relay=URL           smarthost, smtp://user:pass@host:587 (empty = direct MX delivery)
+  mx_override=H:P,…   deliver mail for this domain to these hosts instead of its MX (empty = off)
+  reject_dmarc=on|off reject mail failing a DMARC p=reject policy
+  dkim_published=S,…  selectors kept in DNS after a rotation (empty = none)
+  enabled=on|off      the domain as a whole`;
+
+  static override examples = [
+    '<%= config.bin %> mail domains set example.com submission=on auth=on',
+    '<%= config.bin %> mail domains set example.com dkim=off',
+    '<%= config.bin %> mail domains set example.com hostname=mail.example.com catch_all=alice',
+    '<%= config.bin %> mail domains set example.com relay=smtp://user:secret@smtp.provider.example:587',
+  ];
+
+  static override strict = false;
+
+  static override args = {
+    domain: Args.string({ description: 'the domain', required: true }),
+  };
+
+  static override flags = { ...commitFlags };
+
+  async run(): Promise<void> {
+    const { args, flags, argv } = await this.parse(DomainsSet);
+    const { domainArg } = await import('../../../domains/args.js');
+    const { setDomain } = await import('../../../domains/domains.js');
+    const name = domainArg(args.domain);
+    const pairs = (argv as string[]).slice(1);
+    const { domain, keys } = await setDomain(this.paths(flags), name, pairs, { commit: !flags['no-commit'] });
+    this.log(`updated ${name}: ${pairs.join(' ')}`);
+    for (const k of keys) if (k.created) this.log(`  generated DKIM ${k.type} key, selector ${k.selector}: ${k.file}`);
+    if (keys.some((k) => k.created)) this.log(`  publish it: everlock dkim show ${domain.name}`);
+  }
+}

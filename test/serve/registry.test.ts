@@ -118,3 +118,14 @@ describe('serve registry', () => {
     await expect(runServer({ paths, log, modules: [], overrides: {}, loadConfig, openStore: () => unusedStore, dev: false })).rejects.toThrow(/everlock\.toml:1/);
   });
 });
+
+describe('what the config watcher reacts to', () => {
+  it('config files and git refs, not mail, certificates, temp files or git internals', async () => {
+    const { isConfigPath } = await import('../../src/server/config-watcher.js');
+    const dir = '/srv/everlock';
+    const yes = ['', 'everlock.toml', 'rules.toml', 'domains', 'domains/example.com.toml', 'users/alice.toml', '.git', '.git/HEAD', '.git/packed-refs', '.git/refs/heads/main', '.git/refs/remotes/origin/main'];
+    const no = ['mail/example.com/alice/new/1.eml', 'config/mail.example.com/fullchain.pem', 'keys/dkim/example.com/default.pem', 'queue/abc', '.git/objects/ab/cdef', '.git/index', '.git/logs/HEAD', '.git/ORIG_HEAD', 'users/.alice.toml.123.tmp', 'rules.toml~', '.everlock.lock', '../etc/passwd'];
+    for (const p of yes) expect(isConfigPath(dir, join(dir, p)), p).toBe(true);
+    for (const p of no) expect(isConfigPath(dir, join(dir, p)), p).toBe(false);
+  });
+});

@@ -22,7 +22,7 @@ describe('everlock systemd unit', () => {
     const dir = await tempDir('everlock-unit-');
     const res = await everlock(['systemd', 'unit', '--config', join(dir, 'etc'), '--data', join(dir, 'var'), '--user', 'mail']);
     expect(res.exitCode).toBe(0);
-    const d = directives(res.stdout);
+    const d = directives(String(res.stdout));
     expect(d.get('User')).toBe('mail');
     expect(d.get('Group')).toBe('mail');
     expect(d.get('AmbientCapabilities')).toBe('CAP_NET_BIND_SERVICE');
@@ -45,7 +45,7 @@ describe('everlock systemd unit', () => {
       return;
     }
     const file = join(dir, 'everlock.service');
-    await writeFile(file, res.stdout);
+    await writeFile(file, String(res.stdout));
     const verify = await execa('systemd-analyze', ['verify', file], { reject: false });
     expect(verify.stderr).toBe('');
     expect(verify.exitCode).toBe(0);

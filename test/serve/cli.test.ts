@@ -1,0 +1,61 @@
+// `everlock serve` as an operator runs it: a busy port is one line and exit 1, env vars work like flags,
+// SIGHUP reloads, SIGTERM exits 0, and a missing config says what to do.
+import { createServer, type Server } from 'node:net';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { everlock } from '../support/cli.js';
+import { startServer } from '../support/server.js';
+import { tempDir } from '../support/tmp.js';
+
+async function occupy(): Promise<{ server: Server; port: number }> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
+describe('everlock serve (CLI)', () => {
+  it('a port that cannot be bound is one clear line and exit 1; env vars work like flags', async () => {
+    const home = join(await tempDir('everlock-cli-'), 'home');
+    expect((await everlock(['init', home])).exitCode).toBe(0);
+    const busy = await occupy();
+    try {
+      const res = await everlock(['serve', '--home', home, '--frontend-imap', '--frontend-imap-starttls-listen', '127.0.0.1:0'], {
+        env: { EVERLOCK_FRONTEND_IMAP_TLS_LISTEN: `127.0.0.1:${busy.port}` },
+      });
+      expect(res.exitCode).toBe(1);
+      const errors = String(res.stderr).split('\n').filter(Boolean);
+      expect(errors).toEqual([`error: IMAP (TLS): 127.0.0.1:${busy.port} is already in use`]);
+    } finally {
+      busy.server.close();
+    }
+  });
+
+  it('without a config and without --dev it says to run init', async () => {
+    const res = await everlock(['serve', '--home', join(await tempDir('everlock-cli-'), 'nothing')]);
+    expect(res.exitCode).toBe(1);
+    expect(res.stderr).toMatch(/^error: no config at .*nothing: run `everlock init` first/);
+  });
+
+  it('rejects a malformed listen address as a usage error', async () => {
+    const res = await everlock(['serve', '--dev', '--home', join(await tempDir('everlock-cli-'), 'h'), '--http-listen', 'not an address']);
+    expect(res.exitCode).toBe(2);
+    expect(res.stderr).toContain('not a listen address');
+  });
+
+  it('SIGHUP reloads the config; SIGTERM exits 0', async () => {
+    const server = await startServer({ args: ['--frontend-imap'] });
+    process.kill(server.pid, 'SIGHUP');
+    const live = await server.waitForLine(/^config generation 2 live/);
+    expect(live.reason).toBe('SIGHUP');
+    expect(Object.keys(server.ports).sort()).toEqual(['http', 'imapStarttls', 'imapTls']);
+    const health = (await (await fetch(`http://127.0.0.1:${server.ports.http}/healthz`)).json()) as { modules: Record<string, string>; config: { generation: number } };
+    expect(health.modules).toEqual({ imap: 'ok', http: 'ok' });
+    expect(health.config.generation).toBe(2);
+    const { exitCode, ms } = await server.stop('SIGTERM');
+    expect(exitCode).toBe(0);
+    expect(ms).toBeLessThan(5000);
+  });
+});

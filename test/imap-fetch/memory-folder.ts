@@ -17,7 +17,7 @@ export class MemoryFolder implements Folder {
   readonly name = 'INBOX';
   private readonly bodies = new Map<number, Buffer>();
   private readonly cache = new Map<number, MessageSummary>();
-  private messages: MessageInfo[] = [];
+  private readonly messages: MessageInfo[] = [];
   private nextUid = 1;
   /** How often bodies were read and summaries asked for (cost checks). */
   reads = 0;
@@ -33,7 +33,7 @@ export class MemoryFolder implements Folder {
       internalDate: opts.internalDate ?? Date.UTC(2026, 10, 23, 12, 0, 0),
     };
     this.bodies.set(info.uid, buf);
-    this.messages = [...this.messages, info];
+    this.messages.push(info);
     return info;
   }
 

@@ -33,7 +33,11 @@ export async function startRemoteMx(): Promise<RemoteMx> {
     dataAttempts: 0,
     close: async () => {},
   };
+  const closed = new Set<string>();
   const server = new SMTPServer({
+    onClose(session) {
+      closed.add(session.id);
+    },
     authOptional: true,
     disabledCommands: ['AUTH', 'STARTTLS'],
     logger: false,
@@ -50,6 +54,8 @@ export async function startRemoteMx(): Promise<RemoteMx> {
         mx.dataAttempts++;
         const code = mx.script.shift() ?? 250;
         setTimeout(() => {
+          // The client went away before our answer: like a server that commits only when it replies, keep nothing.
+          if (closed.has(session.id)) return cb(new Error('client gone'));
           if (code !== 250) return cb(Object.assign(new Error(code >= 500 ? '5.7.1 refused by policy' : '4.3.0 try again later'), { responseCode: code }));
           mx.received.push({
             from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',

@@ -2,6 +2,7 @@
 // SIGHUP reloads, SIGTERM exits 0, and a missing config says what to do.
 import { createServer, type Server } from 'node:net';
 import { once } from 'node:events';
+import { connect } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -54,7 +55,21 @@ describe('everlock serve (CLI)', () => {
     const health = (await (await fetch(`http://127.0.0.1:${server.ports.http}/healthz`)).json()) as { modules: Record<string, string>; config: { generation: number } };
     expect(health.modules).toEqual({ imap: 'ok', http: 'ok' });
     expect(health.config.generation).toBe(2);
+
+    // An open IMAP session is told goodbye before the process exits.
+    const imap = connect({ host: '127.0.0.1', port: server.ports.imapTls, rejectUnauthorized: false });
+    let wire = '';
+    imap.on('data', (d: Buffer) => (wire += d.toString('latin1')));
+    imap.on('error', () => undefined);
+    const closed = once(imap, 'close');
+    await new Promise<void>((resolve) => {
+      const check = (): void => (wire.includes('\r\n') ? resolve() : void setTimeout(check, 20));
+      check();
+    });
+    expect(wire).toMatch(/^\* OK/);
     const { exitCode, ms } = await server.stop('SIGTERM');
+    await closed;
+    expect(wire).toMatch(/\r\n\* BYE [^\r\n]*\r\n/);
     expect(exitCode).toBe(0);
     expect(ms).toBeLessThan(5000);
   });

@@ -96,6 +96,11 @@ describe('GitOps: a reviewed change pulled into the served repo applies live', (
       await server.waitForLine((l) => /^config generation \d+ live/.test(l.msg) && l.commit === commit3);
       await send(server, 'ALERT new folder');
       await waitInFolder(imap, 'Pager', 'ALERT new folder');
+
+      const metrics = await (await fetch(`http://127.0.0.1:${server.ports.http}/metrics`)).text();
+      expect(metrics).toMatch(/^everlock_config_generation [3-9]$/m);
+      expect(metrics).toMatch(/^everlock_config_reload_failures_total 1$/m);
+      expect(metrics).toMatch(/^everlock_module_up\{module="imap"\} 1$/m);
     } finally {
       await imap.logout().catch(() => undefined);
       const { exitCode } = await server.stop();

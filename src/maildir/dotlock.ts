@@ -1,9 +1,9 @@
-// The Dovecot-compatible uidlist lock: `dovecot-uidlist.lock`, created with O_EXCL and holding
-// `<pid>:<host>`. Every process that assigns UIDs or records MODSEQs holds it (everlock's server, CLI and
+// The Dovecot-compatible uidlist lock: `dovecot-uidlist.lock`, created atomically and holding
+// `<pid>:<host>` (Dovecot's dotlock format). Every process that assigns UIDs or records MODSEQs holds it (everlock's server, CLI and
 // Dovecot itself). A lock is stale when its owner is a dead process on this host, or when it has not been
 // touched for STALE_MS (Dovecot's uidlist stale timeout is two minutes). Within one process an async mutex
 // queues callers first, so the file lock is taken once per batch and never re-entered.
-import { open, readFile, stat, unlink } from 'node:fs/promises';
+import { link, open, readFile, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { StoreError, storeErrorFromErrno } from '../errors.js';
 
@@ -35,21 +35,35 @@ async function isStale(path: string): Promise<boolean> {
   return Date.now() - mtimeMs > STALE_MS;
 }
 
+/**
+ * The lock appears with its content already in it: written to a private temp file, then hard-linked to the
+ * lock name (link fails with EEXIST like O_EXCL would). A process killed mid-way never leaves an empty lock
+ * that only the two-minute timeout could clear.
+ */
+async function tryCreate(path: string): Promise<boolean> {
+  const tmp = `${path}.${hostname()}.${process.pid}.tmp`;
+  try {
+    const fh = await open(tmp, 'w', 0o600);
+    try {
+      await fh.writeFile(`${process.pid}:${hostname()}`);
+    } finally {
+      await fh.close();
+    }
+    await link(tmp, path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw storeErrorFromErrno(err, 'uidlist lock');
+  } finally {
+    await unlink(tmp).catch(() => {});
+  }
+}
+
 async function acquireFile(path: string): Promise<void> {
   const deadline = Date.now() + WAIT_MS;
   let delay = 1;
   for (;;) {
-    try {
-      const fh = await open(path, 'wx', 0o600);
-      try {
-        await fh.writeFile(`${process.pid}:${hostname()}`);
-      } finally {
-        await fh.close();
-      }
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw storeErrorFromErrno(err, 'uidlist lock');
-    }
+    if (await tryCreate(path)) return;
     if (await isStale(path)) {
       await unlink(path).catch(() => {});
       continue;

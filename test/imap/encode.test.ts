@@ -16,8 +16,9 @@ describe('encoder', () => {
     expect(text(encodeLine({ utf8: false }, '* ', [str('x'.repeat(2000))]))).toMatch(/^\* \{2000\}\r\nx+\r\n$/);
   });
   it('encodes mailbox names per session', () => {
-    expect(text(encodeLine({ utf8: false }, '* ', [new MailboxName('Entwürfe')]))).toBe('* "Entw&APw-rfe"\r\n');
+    expect(text(encodeLine({ utf8: false }, '* ', [new MailboxName('Entwürfe')]))).toBe('* Entw&APw-rfe\r\n');
     expect(text(encodeLine({ utf8: true }, '* ', [new MailboxName('Entwürfe')]))).toBe('* "Entwürfe"\r\n');
+    expect(text(encodeLine({ utf8: false }, '* ', [new MailboxName('a b'), new MailboxName('nil'), new MailboxName('x]')]))).toBe('* "a b" "nil" "x]"\r\n');
   });
   it('keeps streamed literals as streams', () => {
     const chunks = encodeLine({ utf8: false }, '* 1 FETCH ', [[atom('BODY[]'), new Literal(Readable.from([Buffer.from('abc')]), 3), atom('UID'), 4]]);

@@ -53,9 +53,9 @@ describe('imapflow against the real server', () => {
     await c.messageFlagsAdd('1', ['\\Deleted']);
     await c.messageDelete('1');
     const status = await c.status('INBOX', { messages: true });
-    expect(status.messages).toBe(0);
+    expect(status && status.messages).toBe(0);
     const trash = await c.status('Trash', { messages: true, uidNext: true });
-    expect(trash.messages).toBe(1);
+    expect(trash && trash.messages).toBe(1);
   });
 
   it('IDLE pushes a new message from another session in under a second', async () => {

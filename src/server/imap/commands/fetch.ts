@@ -37,7 +37,7 @@ export const fetch: CommandSpec = {
       p.fail('VANISHED needs UID FETCH, CHANGEDSINCE and QRESYNC enabled');
     }
     const has = (name: string): boolean => items.some((i) => i.kind === 'attribute' && i.name === name);
-    if (uid && !has('UID')) items = [{ kind: 'attribute', name: 'UID' }, ...items];
+    if ((uid || session.enabled.has('QRESYNC')) && !has('UID')) items = [{ kind: 'attribute', name: 'UID' }, ...items];
     if (modifiers.changedSince !== undefined || has('MODSEQ')) {
       session.condstoreActive = true;
       if (!has('MODSEQ')) items = [...items, { kind: 'attribute', name: 'MODSEQ' }];
@@ -67,7 +67,7 @@ export const fetch: CommandSpec = {
       const unseen = positions.map((i) => view.messages[i]!).filter((m) => !m.flags.includes('\\Seen') && !view.ghosts.has(m.uid));
       if (unseen.length) {
         const result = await view.folder.setFlags(unseen.map((m) => m.uid), 'add', ['\\Seen']);
-        view.applyOwn(result.updated);
+        for (const l of view.applyOwn(result.updated)) session.send(l);
         flagged = new Set(result.updated.map((m) => m.uid));
       }
     }

@@ -48,16 +48,17 @@ export const store: CommandSpec = {
     const uids = positions.map((i) => view.messages[i]!.uid);
     if (uids.length === 0) return ok('STORE completed');
     const result = await view.folder.setFlags(uids, action.op, action.flags, action.unchangedSince);
-    view.applyOwn(result.updated);
+    for (const l of view.applyOwn(result.updated)) session.send(l);
     const updated = new Set(result.updated.map((u) => u.uid));
     // Without .SILENT every addressed message is answered (RFC 9051 §6.4.6); with CONDSTORE also MODSEQ.
     for (const i of positions) {
       const msg = view.messages[i]!;
       const changed = updated.has(msg.uid);
       if (result.modified.includes(msg.uid)) continue;
-      if (action.silent && !(changed && unchangedSince !== undefined)) continue;
+      // .SILENT still reports the new MODSEQ of changed messages once CONDSTORE is on (RFC 7162 §3.1.3).
+      if (action.silent && !(changed && session.condstoreActive)) continue;
       const values: Value[] = [];
-      if (uid) values.push(atom('UID'), msg.uid);
+      if (uid || session.enabled.has('QRESYNC')) values.push(atom('UID'), msg.uid);
       if (!action.silent) values.push(atom('FLAGS'), view.flagValues(msg));
       if (session.condstoreActive) values.push(atom('MODSEQ'), [msg.modseq]);
       session.send([i + 1, atom('FETCH'), values]);

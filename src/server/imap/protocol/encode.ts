@@ -15,6 +15,8 @@ export type Chunk = Buffer | Readable;
 
 /** Longest string sent quoted; longer ones become literals (clients handle both, literals need no escaping). */
 const MAX_QUOTED = 1024;
+/** astring atom characters minus "]" and wildcards: a name made only of these needs no quoting. */
+const SAFE_MAILBOX_ATOM = /^[A-Za-z0-9!#$&'+,\-./:;<=>?@^_`|~]+$/;
 
 export class ResponseBuilder {
   private readonly chunks: Chunk[] = [];
@@ -33,7 +35,7 @@ export class ResponseBuilder {
     else if (typeof v === 'number' || typeof v === 'bigint') this.text += String(v);
     else if (v instanceof Atom || v instanceof Raw) this.text += v.value;
     else if (v instanceof Str) this.string(v.value);
-    else if (v instanceof MailboxName) this.string(v.value === 'INBOX' || this.opts.utf8 ? v.value : encodeMutf7(v.value));
+    else if (v instanceof MailboxName) this.mailbox(v.value);
     else if (v instanceof Literal) this.literal(v.source, v.size, v.binary);
     else {
       this.text += '(';
@@ -53,6 +55,13 @@ export class ResponseBuilder {
       this.value(v);
     });
     return this;
+  }
+
+  /** Mailbox names go out as atoms when they are plain (as Dovecot does), else quoted or literal. */
+  private mailbox(name: string): void {
+    const wire = name === 'INBOX' || this.opts.utf8 ? name : encodeMutf7(name);
+    if (SAFE_MAILBOX_ATOM.test(wire) && wire.toUpperCase() !== 'NIL') this.text += wire;
+    else this.string(wire);
   }
 
   string(s: string | Buffer): void {

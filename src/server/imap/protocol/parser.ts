@@ -284,6 +284,7 @@ export class Parser {
     for (;;) {
       out.push(item());
       if (this.tryChar(')')) return out;
+      if (this.atEnd()) this.fail('Missing ")"');
       this.sp();
     }
   }

@@ -51,6 +51,8 @@ export interface SessionOptions {
   readonly hostname?: string | undefined;
 }
 
+type QueueItem = { readonly kind: 'command'; readonly data: Buffer } | { readonly kind: 'reply'; readonly text: string };
+
 /** Literal limit before login: enough for any sane LOGIN/AUTHENTICATE, too little to exhaust memory. */
 const PRE_AUTH_LITERAL = 8 * 1024;
 /** Output buffered before it is written out in one go. */
@@ -73,7 +75,8 @@ export class Session {
 
   private socket: Duplex;
   private readonly framer: CommandFramer;
-  private readonly queue: Buffer[] = [];
+  /** Framed input in arrival order: commands, and rejections of unframeable input answered in turn. */
+  private readonly queue: QueueItem[] = [];
   private waiter: (() => void) | undefined;
   private running = false;
   private paused = false;
@@ -206,20 +209,20 @@ export class Session {
         return;
       case 'command':
         if (this.opts.ioDebug) this.log.debug('C: ' + traceLine(frame.data, this.maskInput));
-        this.queue.push(frame.data);
+        this.queue.push({ kind: 'command', data: frame.data });
         this.wake();
         return;
       case 'line-too-long':
-        this.sendLine(`${tagOf(frame.head)} BAD Command line too long`);
-        void this.flush();
+        this.queue.push({ kind: 'reply', text: `${tagOf(frame.head)} BAD Command line too long` });
+        this.wake();
         return;
       case 'literal-too-large':
         if (frame.fatal) {
           this.bye('Literal too large');
           return;
         }
-        this.sendLine(`${tagOf(frame.head)} NO [TOOBIG] Literal too large (limit ${this.framer.limits.maxLiteralBytes} bytes)`);
-        void this.flush();
+        this.queue.push({ kind: 'reply', text: `${tagOf(frame.head)} NO [TOOBIG] Literal too large (limit ${this.framer.limits.maxLiteralBytes} bytes)` });
+        this.wake();
         return;
     }
   }
@@ -237,7 +240,10 @@ export class Session {
       const next = this.queue.shift();
       if (next !== undefined) {
         this.resumeIfPaused();
-        return next;
+        if (next.kind === 'command') return next.data;
+        this.sendLine(next.text);
+        await this.flush();
+        continue;
       }
       if (this.closed) return null;
       await new Promise<void>((r) => (this.waiter = r));
@@ -256,10 +262,14 @@ export class Session {
     this.running = true;
     try {
       while (!this.closed) {
-        const data = this.queue.shift();
-        if (data === undefined) break;
+        const item = this.queue.shift();
+        if (item === undefined) break;
         this.resumeIfPaused();
-        await this.execute(data);
+        if (item.kind === 'command') await this.execute(item.data);
+        else {
+          this.sendLine(item.text);
+          await this.flush();
+        }
       }
     } finally {
       this.running = false;
@@ -365,7 +375,7 @@ export class Session {
       }
       spec = COMMANDS.get(name);
       if (!spec || (uid && !spec.uid)) completion = bad(`Unknown command ${uid ? 'UID ' : ''}${name}`);
-      else if (!spec.states.includes(this.state.kind)) completion = bad(stateMessage(this.state.kind));
+      else if (!spec.states.includes(this.state.kind)) completion = bad(stateMessage(spec.states));
       else completion = await this.runCommand({ tag, name, uid, p, session: this }, spec);
     } catch (err) {
       completion = err instanceof ParseError ? bad(tag === '*' ? 'Invalid tag' : err.message) : bad('Invalid command');
@@ -514,17 +524,10 @@ export class Session {
   }
 }
 
-function stateMessage(kind: SessionState['kind']): string {
-  switch (kind) {
-    case 'not-authenticated':
-      return 'Not logged in';
-    case 'authenticated':
-      return 'No mailbox selected';
-    case 'selected':
-      return 'Command not valid when a mailbox is selected';
-    case 'logout':
-      return 'Logging out';
-  }
+function stateMessage(allowed: readonly SessionState['kind'][]): string {
+  if (allowed.includes('selected') && !allowed.includes('authenticated')) return 'No mailbox selected';
+  if (allowed.includes('authenticated')) return 'Not logged in';
+  return 'Already logged in';
 }
 
 /** The tag at the start of a rejected line, when it looks like one. */

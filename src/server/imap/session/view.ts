@@ -86,13 +86,18 @@ export class MailboxView {
     return out;
   }
 
-  /** Our own STORE changed these: take their new state without announcing it as someone else's change. */
-  applyOwn(updated: readonly MessageInfo[]): void {
+  /**
+   * Our own STORE changed these: take their new state without announcing it as someone else's change.
+   * Returns the `* FLAGS` / PERMANENTFLAGS responses to send first when new keywords appeared.
+   */
+  applyOwn(updated: readonly MessageInfo[]): Value[][] {
+    const before = this.keywords.size;
     for (const m of updated) {
       const i = this.indexOfUid(m.uid);
       if (i >= 0 && !this.ghosts.has(m.uid)) this.messages[i] = m;
       for (const f of m.flags) if (!f.startsWith('\\')) this.keywords.add(f);
     }
+    return this.keywords.size !== before ? this.flagsResponses() : [];
   }
 
   /** Reconciles with the folder's state; returns the untagged responses that announce the difference. */

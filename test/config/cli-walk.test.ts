@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { readFile, writeFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { everlock } from '../support/cli.js';
+import { cli as everlock } from './helpers.js';
 import { tempDir } from '../support/tmp.js';
 import { loadConfig } from '../../src/config/load.js';
 import { authenticate } from '../../src/config/directory.js';

@@ -14,6 +14,9 @@ export default class ConfigPull extends BaseCommand {
     const { UserError, formatIssue } = await import('../../errors.js');
     if (!(await isGitRepo(paths.config))) throw new UserError(`${paths.config} is not a git repository`);
     const { execa } = await import('execa');
+    // Without an upstream, git pull would still touch .git (FETCH_HEAD); refuse before running it.
+    const upstream = await execa('git', ['rev-parse', '--abbrev-ref', '--symbolic-full-name', '@{u}'], { cwd: paths.config, reject: false, stdin: 'ignore' });
+    if (upstream.exitCode !== 0) throw new UserError(`git pull --ff-only: the config repo ${paths.config} has no upstream branch (git branch --set-upstream-to)`);
     const r = await execa('git', ['pull', '--ff-only'], { cwd: paths.config, reject: false, stdin: 'ignore' });
     if (r.exitCode !== 0) {
       const line = String(r.stderr).split('\n').find((l) => l.trim() !== '') ?? 'git pull failed';

@@ -1,0 +1,96 @@
+// Every users/config command given bad input prints one clear line, exits non-zero and leaves every file of
+// the home (config, git objects, data) exactly as it was.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { tempDir } from '../support/tmp.js';
+import { cli } from './helpers.js';
+
+let home: string;
+
+/** A hash over every file path and content under `dir` (including .git). */
+async function treeHash(dir: string): Promise<string> {
+  const h = createHash('sha256');
+  const walk = async (d: string): Promise<void> => {
+    for (const e of (await readdir(d, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = join(d, e.name);
+      h.update(p + '\0');
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile()) h.update(await readFile(p));
+    }
+  };
+  await walk(dir);
+  return h.digest('hex');
+}
+
+beforeAll(async () => {
+  home = join(await tempDir('everlock-bad-'), 'home');
+  expect((await cli(['init', home])).exitCode).toBe(0);
+  await writeFile(join(home, 'domains', 'example.com.toml'), '[aliases]\nsales = "alice"\n');
+  await execa('git', ['add', 'domains'], { cwd: home });
+  await execa('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'domains: create example.com'], { cwd: home });
+  const add = await cli(['users', 'add', 'alice', '--password-stdin', '--home', home], { input: 'pw-alice\n' });
+  expect(add.exitCode, add.stderr).toBe(0);
+  const g = await cli(['users', 'grant', 'alice', 'smtp/mail/example.com:alice', 'writer', '--home', home]);
+  expect(g.exitCode, g.stderr).toBe(0);
+});
+
+const cases: { args: string[]; input?: string; message: RegExp; exit?: number }[] = [
+  { args: ['users', 'add', 'Alice'], message: /login must be lower case/ },
+  { args: ['users', 'add', '../evil'], message: /invalid login/ },
+  { args: ['users', 'add', 'a/b'], message: /invalid character/ },
+  { args: ['users', 'add', '.hidden'], message: /must not start/ },
+  { args: ['users', 'add', 'alice'], message: /user "alice" already exists/ },
+  { args: ['users', 'add', 'bob', '--address', 'bob@nowhere.org'], message: /domain "nowhere.org" is not configured/ },
+  { args: ['users', 'add', 'bob', '--address', 'not-an-address'], message: /is not an address/ },
+  { args: ['users', 'add', 'bob', '--address', 'sales@example.com'], message: /is an alias/ },
+  { args: ['users', 'add', 'bob', '--address', 'alice@example.com'], message: /already belongs to user "alice"/ },
+  { args: ['users', 'add', 'bob@other.org'], message: /domain "other.org" is not configured/ },
+  { args: ['users', 'add', 'bob', '--password-stdin'], input: '\n', message: /empty password/ },
+  { args: ['users', 'add'], message: /Missing 1 required arg/, exit: 2 },
+  { args: ['users', 'passwd', 'ghost', '--password-stdin'], input: 'x\n', message: /no such user "ghost"/ },
+  { args: ['users', 'passwd', 'alice'], input: '', message: /no password given/ },
+  { args: ['users', 'password', 'ghost@example.com', '--password-stdin'], input: 'x\n', message: /no user owns "ghost@example.com"/ },
+  { args: ['users', 'password', 'no-at-sign', '--password-stdin'], input: 'x\n', message: /is not an address/ },
+  { args: ['users', 'grant', 'alice', 'smtp/mail/example.com:alice', 'boss'], message: /unknown role "boss"/ },
+  { args: ['users', 'grant', 'alice', 'smtp/mail/example.com:alice', 'writr'], message: /did you mean "writer"/ },
+  { args: ['users', 'grant', 'alice', 'ftp/mail/example.com', 'writer'], message: /malformed grant path/ },
+  { args: ['users', 'grant', 'alice', 'imap/mail/example.com', 'reader'], message: /imap grants name one mailbox/ },
+  { args: ['users', 'grant', 'alice', 'smtp/mail/../../etc:x', 'writer'], message: /malformed grant path/ },
+  { args: ['users', 'grant', 'alice', 'smtp/mail/nowhere.org', 'writer'], message: /unknown domain "nowhere.org"/ },
+  { args: ['users', 'grant', 'ghost', 'smtp/mail/example.com', 'writer'], message: /no such user "ghost"/ },
+  { args: ['users', 'grant', 'alice', 'imap/mail/example.com:sales', 'reader'], message: /names an alias/ },
+  { args: ['users', 'grant', 'alice'], message: /Missing 2 required args/, exit: 2 },
+  { args: ['users', 'revoke', 'alice', 'smtp/mail/example.com:zed'], message: /has no grant/ },
+  { args: ['users', 'revoke', 'ghost', 'smtp/mail/example.com'], message: /no such user/ },
+  { args: ['users', 'remove', 'ghost'], message: /no such user "ghost"/ },
+  { args: ['users', 'remove', 'alice'], message: /alias sales@example.com delivers to "alice"/ },
+  { args: ['users', 'grants', 'ghost'], message: /no such user "ghost"/ },
+  { args: ['users', 'list', '--bogus'], message: /Nonexistent flag/, exit: 2 },
+  { args: ['config', 'pull'], message: /git pull --ff-only/ },
+];
+
+describe('bad input leaves every file unchanged', () => {
+  it.each(cases.map((c) => ({ ...c, name: c.args.join(' ') })))('everlock $name', async ({ args, input, message, exit }) => {
+    const before = await treeHash(home);
+    const r = await cli([...args, '--home', home], { input: input ?? '' });
+    expect(r.exitCode).toBe(exit ?? 1);
+    const lines = r.stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('See more help'));
+    expect(lines, r.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(message);
+    expect(r.stdout).toBe('');
+    expect(await treeHash(home)).toBe(before);
+  });
+
+  it('commands on a home that does not exist say so in one line', async () => {
+    const missing = join(await tempDir('everlock-none-'), 'nothing');
+    for (const args of [['users', 'list'], ['users', 'add', 'x', '--password-stdin'], ['config', 'check', missing]]) {
+      const r = await cli([...args, '--home', missing], { input: 'pw\n' });
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/config directory does not exist/);
+    }
+  });
+});

@@ -2,6 +2,8 @@
 // SIGHUP reloads, SIGTERM exits 0, and a missing config says what to do.
 import { createServer, type Server } from 'node:net';
 import { once } from 'node:events';
+import { X509Certificate } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { connect } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -9,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { everlock } from '../support/cli.js';
 import { startServer } from '../support/server.js';
 import { tempDir } from '../support/tmp.js';
+import { createSelfSignedCertificate } from '../../src/server/self-signed.js';
 
 async function occupy(): Promise<{ server: Server; port: number }> {
   const server = createServer();
@@ -72,5 +75,34 @@ describe('everlock serve (CLI)', () => {
     expect(wire).toMatch(/\r\n\* BYE [^\r\n]*\r\n/);
     expect(exitCode).toBe(0);
     expect(ms).toBeLessThan(5000);
+  });
+
+  it('a certificate dropped into config/mail.<domain>/ is served by SNI on IMAPS and submissions without a restart', async () => {
+    const server = await startServer();
+    try {
+      const pair = createSelfSignedCertificate({ names: ['mail.example.com'], notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 86400_000) });
+      const want = new X509Certificate(pair.cert).fingerprint256;
+      const dir = join(server.home, 'config', 'mail.example.com');
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, 'privkey.pem'), pair.key);
+      await writeFile(join(dir, 'fullchain.pem'), pair.cert);
+      const peer = async (port: number | undefined, servername: string): Promise<string> => {
+        const sock = connect({ host: '127.0.0.1', port, servername, rejectUnauthorized: false });
+        sock.on('error', () => undefined);
+        await once(sock, 'secureConnect');
+        const fp = sock.getPeerX509Certificate()?.fingerprint256 ?? '';
+        sock.destroy();
+        return fp;
+      };
+      const end = Date.now() + 10_000;
+      while ((await peer(server.ports.imapTls, 'mail.example.com')) !== want) {
+        if (Date.now() > end) throw new Error('IMAPS never served the new certificate');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(await peer(server.ports.submissions, 'mail.example.com')).toBe(want);
+      expect(await peer(server.ports.imapTls, 'localhost')).not.toBe(want);
+    } finally {
+      expect((await server.stop()).exitCode).toBe(0);
+    }
   });
 });

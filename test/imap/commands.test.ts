@@ -458,3 +458,29 @@ describe('selected', () => {
     `);
   });
 });
+
+describe('SORT and THREAD', () => {
+  it('sorts and threads through the search module', async () => {
+    const h = await openSession();
+    await h.client.command('LOGIN alice@example.com secret');
+    const msg = (id: number, subject: string, refs = ''): string =>
+      `From: a${id}@example.org\r\nSubject: ${subject}\r\nMessage-ID: <t${id}@x>\r\n${refs ? `In-Reply-To: <t${refs}@x>\r\nReferences: <t${refs}@x>\r\n` : ''}Date: Mon, 2 Nov 2026 10:0${id}:00 +0000\r\n\r\nx\r\n`;
+    await appendMessage(h.client, 'INBOX', msg(1, 'beta'));
+    await appendMessage(h.client, 'INBOX', msg(2, 'alpha'));
+    await appendMessage(h.client, 'INBOX', msg(3, 'Re: beta', '1'));
+    await h.client.command('SELECT INBOX');
+    await transcript(h.client, `
+      C: a1 SORT (SUBJECT) UTF-8 ALL
+      S: * SORT 2 1 3
+      S: a1 OK SORT completed
+      C: a2 UID SORT (REVERSE DATE) UTF-8 ALL
+      S: * SORT 3 2 1
+      S: a2 OK UID SORT completed
+      C: a3 THREAD REFERENCES UTF-8 ALL
+      S: * THREAD (1 3)(2)
+      S: a3 OK THREAD completed
+      C: a4 THREAD FOO UTF-8 ALL
+      S: a4 BAD Unknown threading algorithm FOO
+    `);
+  });
+});

@@ -29,6 +29,7 @@ import { starttls } from './starttls.js';
 import { status } from './status.js';
 import { store } from './store.js';
 import { subscribe } from './subscribe.js';
+import { thread } from './thread.js';
 import type { CommandSpec } from './types.js';
 import { unselect } from './unselect.js';
 import { unsubscribe } from './unsubscribe.js';
@@ -37,7 +38,7 @@ const ALL: readonly CommandSpec[] = [
   capability, noop, logout, starttls, authenticate, login, id, enable,
   select, examine, create, del, rename, subscribe, unsubscribe, list, lsub, namespace, status, append,
   getquota, getquotaroot, setquota, idle,
-  check, close, unselect, expunge, search, sort, fetch, store, copy, move,
+  check, close, unselect, expunge, search, sort, thread, fetch, store, copy, move,
 ];
 
 export const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map(ALL.map((c) => [c.name, c]));

@@ -88,13 +88,11 @@ function percentEncode(s: string): string {
 function joinParams(raw: readonly RawParam[]): ContentParams {
   const out: Record<string, string> = Object.create(null) as Record<string, string>;
   const segmented = new Map<string, Map<number, { value: string; extended: boolean }>>();
-  const order: string[] = [];
   for (const { name, value } of raw) {
     const m = /^(.+?)\*(\d+)?(\*)?$/.exec(name);
     if (!m) {
       if (!(name in out)) {
         out[name] = value;
-        order.push(name);
       }
       continue;
     }
@@ -104,7 +102,6 @@ function joinParams(raw: readonly RawParam[]): ContentParams {
       const key = `${base}*`;
       if (!(key in out) && !segmented.has(base)) {
         out[key] = value;
-        order.push(key);
       }
       continue;
     }
@@ -131,7 +128,9 @@ function joinParams(raw: readonly RawParam[]): ContentParams {
     const key = extended ? `${base}*` : base;
     if (!(key in out)) out[key] = value;
   }
-  return { ...out };
+  // plain parameters first, then RFC 2231 ones, the order Dovecot shows them in
+  const entries = Object.entries(out);
+  return Object.fromEntries([...entries.filter(([k]) => !k.endsWith('*')), ...entries.filter(([k]) => k.endsWith('*'))]);
 }
 
 export function parseStructured(value: string): StructuredValue {

@@ -14,16 +14,14 @@ const DASH = 0x2d;
 const MAX_DEPTH = 50;
 const IDENTITY_ENCODINGS = new Set(['', '7bit', '8bit', 'binary']);
 
-/** RFC 3501 counts lines of text and message bodies: LFs, plus an unterminated last line. */
+/** Lines of a text or message body: its LF count, as Dovecot counts them (a last line cut off by a boundary has none). */
 function countLines(buf: Buffer, start: number, end: number): number {
-  if (end <= start) return 0;
   let n = 0;
   let i = buf.indexOf(LF, start);
   while (i !== -1 && i < end) {
     n++;
     i = buf.indexOf(LF, i + 1);
   }
-  if (buf[end - 1] !== LF) n++;
   return n;
 }
 
@@ -76,8 +74,9 @@ interface ParseContext {
   readonly buf: Buffer;
 }
 
-function leafDefaults(type: string, subtype: string, params: ContentParams, hadType: boolean): ContentParams {
-  if (!hadType && type === 'text' && subtype === 'plain') return { charset: 'us-ascii' };
+/** Text parts without a charset are US-ASCII (RFC 2045 §5.2); Dovecot shows that, so clients need not guess. */
+function leafDefaults(type: string, params: ContentParams): ContentParams {
+  if (type === 'text' && params['charset'] === undefined) return { ...params, charset: 'us-ascii' };
   return params;
 }
 
@@ -92,7 +91,6 @@ export function parsePart(ctx: ParseContext, start: number, end: number, parentS
   let type = defaultDigest ? 'message' : 'text';
   let subtype = defaultDigest ? 'rfc822' : 'plain';
   let params: ContentParams = {};
-  let hadType = false;
   if (ctRaw !== null) {
     const ct = parseStructured(ctRaw);
     const m = /^([^/\s]+)\/([^/\s]+)$/.exec(ct.value);
@@ -100,7 +98,6 @@ export function parsePart(ctx: ParseContext, start: number, end: number, parentS
       type = m[1]!.toLowerCase();
       subtype = m[2]!.toLowerCase();
       params = ct.params;
-      hadType = true;
     } else {
       // RFC 2045 §5.2: an unparseable Content-Type means text/plain; charset=us-ascii
       type = 'text';
@@ -143,7 +140,7 @@ export function parsePart(ctx: ParseContext, start: number, end: number, parentS
       return { ...base, type, subtype, params, lines: 0, children };
     }
     // a multipart without a boundary cannot be split: present it as text
-    return { ...base, type: 'text', subtype: 'plain', params, lines: countLines(buf, bodyStart, end) };
+    return { ...base, type: 'text', subtype: 'plain', params: leafDefaults('text', params), lines: countLines(buf, bodyStart, end) };
   }
 
   const lines = type === 'text' || type === 'message' ? countLines(buf, bodyStart, end) : 0;
@@ -157,5 +154,5 @@ export function parsePart(ctx: ParseContext, start: number, end: number, parentS
     const body = parsePart(ctx, bodyStart, end, null, depth + 1);
     return { ...base, type, subtype, params, lines, message: { envelope: buildEnvelope(inner.fields), body } };
   }
-  return { ...base, type, subtype, params: leafDefaults(type, subtype, params, hadType), lines };
+  return { ...base, type, subtype, params: leafDefaults(type, params), lines };
 }

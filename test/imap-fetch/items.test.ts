@@ -60,11 +60,31 @@ describe('FETCH items', () => {
     expect(env['date']).toEqual(new Date('2026-11-23T08:29:05Z'));
   });
 
+  it('ENVELOPE writes address lists back to back (RFC 9051 1*address), as Dovecot does', async () => {
+    const e = await render((await fetchOne(folder, simple.uid, [attr('ENVELOPE')]))[1]!);
+    expect(e).toBe(
+      '("Mon, 23 Nov 2026 09:29:05 +0100" "Lunch on Friday?" (("Alice Example" NIL "alice" "example.org")) ' +
+        '(("Alice Example" NIL "alice" "example.org")) (("Alice Example" NIL "alice" "example.org")) ' +
+        '(("Bob" NIL "bob" "example.com")(NIL NIL "carol" "example.net")) (("Dave, the Third" NIL "dave" "example.com")) ' +
+        'NIL NIL "<simple-1@example.org>")',
+    );
+  });
+
+  it('non-ASCII header text goes out as a literal sized in UTF-8 bytes', async () => {
+    const f = new MemoryFolder();
+    const m = f.add(Buffer.from('Subject: caf\xe9\r\nFrom: "J\xe9r\xf4me" <j@example.fr>\r\n\r\nx\r\n', 'latin1'));
+    const values = await renderFetch({ folder: f, message: m, recent: false }, [attr('ENVELOPE')]);
+    const parsed = await parseFetch(values);
+    const env = parseEnvelope(parsed[1] as never) as unknown as Record<string, unknown>;
+    expect(env['subject']).toBe('café');
+    expect(env['from']).toEqual([{ name: 'Jérôme', address: 'j@example.fr' }]);
+  });
+
   it('ENVELOPE keeps encoded-words raw and groups as markers', async () => {
     const e = await render((await fetchOne(folder, encoded.uid, [attr('ENVELOPE')]))[1]!);
     expect(e).toContain('"=?ISO-8859-1?Q?Andr=E9?= Pirard" NIL "PIRARD" "vm1.ulg.ac.be"');
     const a = await render((await fetchOne(folder, alt.uid, [attr('ENVELOPE')]))[1]!);
-    expect(a).toContain('((NIL NIL "undisclosed-recipients" NIL) (NIL NIL NIL NIL))');
+    expect(a).toContain('((NIL NIL "undisclosed-recipients" NIL)(NIL NIL NIL NIL))');
   });
 
   it('BODY is BODYSTRUCTURE without extension data', async () => {
@@ -88,7 +108,7 @@ describe('FETCH items', () => {
     const v = await fetchOne(folder, simple.uid, items);
     const literals: Buffer[] = [];
     const text = await render(v, literals);
-    expect(text).toBe('(BODY[HEADER.FIELDS (Subject "X Odd")] {31}\r\n BODY[1]<2> {5}\r\n BODY[]<0> {4}\r\n)');
+    expect(text.replaceAll('\0LITERAL\0', '')).toBe('(BODY[HEADER.FIELDS (Subject "X Odd")] {31}\r\n BODY[1]<2> {5}\r\n BODY[]<0> {4}\r\n)');
     const lits = literals.map((b) => b.toString());
     expect(lits).toEqual(['Subject: Lunch on\r\n Friday?\r\n\r\n', 'llo B', 'Retu']);
     expect(sectionLabel({ part: [1, 2], text: 'MIME' })).toBe('1.2.MIME');

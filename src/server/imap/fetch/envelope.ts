@@ -1,28 +1,32 @@
 // RFC 9051 §7.5.2 ENVELOPE: (date subject from sender reply-to to cc bcc in-reply-to message-id).
-// Sender and Reply-To default to From when absent, as the RFC requires of the server.
+// Sender and Reply-To default to From when absent, as the RFC requires of the server. Address lists are
+// `"(" 1*address ")"`: addresses back to back, so the whole envelope is formatted exactly (exact.ts).
 import type { Address, Envelope } from '../../../mime/types.js';
-import { nstr, type Value } from '../protocol/values.js';
+import { Raw } from '../protocol/values.js';
+import { Adjacent, formatTree, nstring, type Tree } from './exact.js';
 
-function addressValue(a: Address): Value {
-  return [nstr(a.name), nstr(a.adl), nstr(a.mailbox), nstr(a.host)];
+function addressList(list: readonly Address[] | null): Tree {
+  if (list === null || list.length === 0) return null;
+  return [new Adjacent(list.map((a) => [nstring(a.name), nstring(a.adl), nstring(a.mailbox), nstring(a.host)]))];
 }
 
-function addressList(list: readonly Address[] | null): Value {
-  return list === null || list.length === 0 ? null : list.map(addressValue);
-}
-
-export function envelopeValue(env: Envelope): Value {
+export function envelopeTree(env: Envelope): Tree {
   const from = env.from && env.from.length > 0 ? env.from : null;
   return [
-    nstr(env.date),
-    nstr(env.subject),
+    nstring(env.date),
+    nstring(env.subject),
     addressList(from),
     addressList(env.sender && env.sender.length > 0 ? env.sender : from),
     addressList(env.replyTo && env.replyTo.length > 0 ? env.replyTo : from),
     addressList(env.to),
     addressList(env.cc),
     addressList(env.bcc),
-    nstr(env.inReplyTo),
-    nstr(env.messageId),
+    nstring(env.inReplyTo),
+    nstring(env.messageId),
   ];
+}
+
+/** The ENVELOPE value, as exact wire text. */
+export function envelopeValue(env: Envelope): Raw {
+  return new Raw(formatTree(envelopeTree(env)));
 }

@@ -97,6 +97,20 @@ export class QueueFiles {
     await durableWrite(this.envelopePath(env.id), Buffer.from(JSON.stringify(env, null, 1)));
   }
 
+  /**
+   * Journals a new state of an entry that must still exist; false (nothing written) when it was removed
+   * meanwhile (`everlock queue remove` while the worker was delivering), so a removal is never undone.
+   */
+  async update(env: QueueEnvelope): Promise<boolean> {
+    const exists = await stat(this.envelopePath(env.id)).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) return false;
+    await this.write(env);
+    return true;
+  }
+
   /** Removes an entry: the envelope first (the entry is gone), then the message. */
   async remove(id: string): Promise<boolean> {
     try {

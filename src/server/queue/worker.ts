@@ -135,7 +135,7 @@ export class QueueWorker {
   private async process(env: QueueEnvelope): Promise<void> {
     const started = this.now();
     env.inflight = { pid: process.pid, since: started };
-    await this.o.files.write(env);
+    if (!(await this.o.files.update(env))) return;
     const snap = this.o.config();
     const senderDomain = snap.domains.get(env.senderDomain);
     const ehlo = senderDomain?.outbound.hostname ?? snap.server.hostname;
@@ -149,6 +149,7 @@ export class QueueWorker {
     }
     const size = await fileSize(this.o.files.messagePath(env.id));
     let journal = Promise.resolve();
+    let removed = false;
     await Promise.all(
       [...groups].map(async ([domain, rcpts]) => {
         const key = relay ? `relay:${relay}` : domain;
@@ -183,7 +184,9 @@ export class QueueWorker {
           this.o.log.info('outbound delivery', { queueId: env.id, messageId: env.messageId, from: env.from, to: r.address, result: v.result, reply: v.reply, mta: v.mta, ms: this.now() - started });
         }
         // Journal this destination's outcome now: a crash later must not send these recipients again.
-        journal = journal.then(() => this.o.files.write(env));
+        journal = journal.then(async () => {
+          if (!(await this.o.files.update(env))) removed = true;
+        });
         await journal;
       }),
     );
@@ -199,7 +202,7 @@ export class QueueWorker {
     }
     env.nextAttempt = now + retryDelay(this.o.policy, env.attempts);
     env.inflight = undefined;
-    await this.o.files.write(env);
+    if (removed || !(await this.o.files.update(env))) return;
 
     const unbounced = env.recipients.filter((r) => r.state === 'failed' && !isBounced(r));
     if (unbounced.length && env.dsnTo !== '') {
@@ -213,7 +216,7 @@ export class QueueWorker {
     }
     if (unbounced.length) {
       for (const r of unbounced) markBounced(r);
-      await this.o.files.write(env);
+      if (!(await this.o.files.update(env))) return;
     }
     if (!needsWork(env)) await this.o.files.remove(env.id);
   }

@@ -130,6 +130,16 @@ describe('GitOps: a reviewed change pulled into the served repo applies live', (
       const commit = (await git(work, 'rev-parse', 'HEAD')).stdout.trim();
       const live = await server.waitForLine((l) => /^config generation \d+ live/.test(l.msg) && l.commit === commit, 20_000);
       expect(live.rules).toBe(1);
+
+      // Someone committed on the server: the histories diverge, the pull is refused and the config stays.
+      await writeFile(join(served, 'rules.toml'), '[[rule]]\nid = "rule-local"\naction = { type = "store", folder = "Local" }\n');
+      await git(served, 'commit', '-q', '-am', 'rules: edited on the server');
+      await writeFile(join(work, 'rules.toml'), '[[rule]]\nid = "rule-upstream"\naction = { type = "store", folder = "Upstream" }\n');
+      await git(work, 'commit', '-q', '-am', 'rules: upstream');
+      await git(work, 'push', '--quiet', 'origin', branch);
+      const refused = await server.waitForLine((l) => l.level === 'warn' && /^git pull --ff-only failed/.test(l.msg), 20_000);
+      expect(refused.module).toBe('git-sync');
+      expect((await git(served, 'log', '-1', '--format=%s')).stdout).toBe('rules: edited on the server');
     } finally {
       expect((await server.stop()).exitCode).toBe(0);
     }

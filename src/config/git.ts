@@ -1,11 +1,12 @@
 // The config repo's git side, through execa: the audit trail (`git log`) and undo (`git revert`) of every CLI
 // change. Commits name their paths explicitly so nothing else the admin staged is swept in. Callers hold the
 // config lock (write.ts), which also keeps our own commits from racing on git's index.lock.
-import { execa } from 'execa';
-import { access } from 'node:fs/promises';
-import { join } from 'node:path';
+// execa is imported only when git actually runs: loading the config (every CLI start) must stay cheap.
+import { access, readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 
 async function git(dir: string, args: string[], env?: Record<string, string>): Promise<{ ok: boolean; stdout: string; stderr: string }> {
+  const { execa } = await import('execa');
   const r = await execa('git', args, { cwd: dir, reject: false, env, stdin: 'ignore' });
   return { ok: r.exitCode === 0, stdout: String(r.stdout ?? '').trim(), stderr: String(r.stderr ?? '').trim() };
 }
@@ -23,11 +24,51 @@ export async function isGitRepo(dir: string): Promise<boolean> {
   }
 }
 
-/** HEAD's commit id, or undefined outside a repo or before the first commit. */
+const OID = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+
+/**
+ * HEAD's commit id, or undefined outside a repo or before the first commit. Read from .git directly in the
+ * common layout (no process spawn on every config load); anything unusual asks git.
+ */
 export async function headCommit(dir: string): Promise<string | undefined> {
   if (!(await isGitRepo(dir))) return undefined;
+  const fromFiles = await headFromFiles(join(dir, '.git'));
+  if (fromFiles !== 'ask-git') return fromFiles;
   const r = await git(dir, ['rev-parse', '--verify', '--quiet', 'HEAD']);
-  return r.ok && /^[0-9a-f]{40,64}$/.test(r.stdout) ? r.stdout : undefined;
+  return r.ok && OID.test(r.stdout) ? r.stdout : undefined;
+}
+
+async function headFromFiles(gitDir: string): Promise<string | undefined | 'ask-git'> {
+  try {
+    if (!(await stat(gitDir)).isDirectory()) return 'ask-git'; // worktree or submodule: .git is a file
+    if (await stat(join(gitDir, 'reftable')).then(() => true, () => false)) return 'ask-git';
+    const head = (await readFile(join(gitDir, 'HEAD'), 'utf8')).trim();
+    if (OID.test(head)) return head; // detached
+    const m = /^ref: (refs\/[^\s]+)$/.exec(head);
+    if (!m?.[1]) return 'ask-git';
+    const ref = m[1];
+    if (resolve(gitDir, ref).startsWith(resolve(gitDir) + '/')) {
+      try {
+        const oid = (await readFile(join(gitDir, ref), 'utf8')).trim();
+        return OID.test(oid) ? oid : 'ask-git';
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return 'ask-git';
+      }
+    }
+    let packed: string;
+    try {
+      packed = await readFile(join(gitDir, 'packed-refs'), 'utf8');
+    } catch {
+      return undefined; // unborn branch: no commit yet
+    }
+    for (const line of packed.split('\n')) {
+      const [oid, name] = line.split(' ');
+      if (name === ref && oid && OID.test(oid)) return oid;
+    }
+    return undefined;
+  } catch {
+    return 'ask-git';
+  }
 }
 
 /** A committer identity for machines where git has none configured (a fresh server). */

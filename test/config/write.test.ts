@@ -63,6 +63,17 @@ describe('updateConfigFile', () => {
     expect(status.stdout).toBe('');
   });
 
+  it('reads HEAD like git does, loose or packed', async () => {
+    const paths = await home();
+    const rev = async () => (await execa('git', ['rev-parse', 'HEAD'], { cwd: paths.config })).stdout;
+    expect(await headCommit(paths.config)).toBe(await rev());
+    await updateConfigFile(paths, 'users/x.toml', () => ({}), { message: 'users: add x', commit: true });
+    expect(await headCommit(paths.config)).toBe(await rev());
+    await execa('git', ['pack-refs', '--all'], { cwd: paths.config });
+    expect(await headCommit(paths.config)).toBe(await rev());
+    expect(await headCommit(join(paths.config, 'users'))).toBeUndefined();
+  });
+
   it('skips the commit when asked, and leaves no temp files', async () => {
     const paths = await home();
     await updateConfigFile(paths, 'users/bob.toml', () => ({ quota: 5 }), { message: 'users: add bob', commit: false });

@@ -1,5 +1,5 @@
 // DKIM key management with the config: `dkim keygen` makes a key for one selector and points the domain's
-// signing at it; `dkim rotate` makes a new pair of selectors (<yyyymmdd>, <yyyymmdd>-rsa), signs with them and
+// signing at it (the selector it replaces stays published); `dkim rotate` makes a new pair of selectors (<yyyymmdd>, <yyyymmdd>-rsa), signs with them and
 // keeps the previous selectors in `published` so signatures already in flight keep verifying until the admin
 // drops them (`mail domains set <domain> dkim_published=`). Keys are written before the config names them and
 // removed again when the config write fails.
@@ -77,6 +77,8 @@ export async function keygen(paths: Paths, name: string, opts: KeygenOptions): P
   const file = dkimKeyPath(paths, name, selector);
   const existed = (await readDkimKey(paths, name, selector)) !== undefined;
   if (existed && !opts.force) throw new UserError(`selector "${selector}" of ${name} already has a key (${file}); --force replaces it, dkim rotate adds a new one`);
+  const previous = opts.type === 'ed25519' ? before.outbound.dkim.selector : before.outbound.dkim.rsaSelector;
+  const previousHasKey = (await readDkimKey(paths, name, previous)) !== undefined;
   const pem = await generateDkimKey(opts.type);
   await writeDkimKey(paths, name, selector, pem, { overwrite: opts.force });
   const key: KeyResult = { selector, type: opts.type, file, created: !existed };
@@ -88,6 +90,11 @@ export async function keygen(paths: Paths, name: string, opts: KeygenOptions): P
     (dkim) => {
       dkim.enabled = true;
       dkim[opts.type === 'ed25519' ? 'selector' : 'rsa_selector'] = selector;
+      // The selector this one replaces may be in DNS with signatures in flight: keep it published.
+      if (previousHasKey && previous !== selector) {
+        const published = Array.isArray(dkim.published) ? dkim.published.filter((p): p is string => typeof p === 'string') : [];
+        dkim.published = [...new Set([...published, previous])];
+      }
     },
     [key],
   );

@@ -115,10 +115,11 @@ export function finalPath(p: Placement): string {
 }
 
 /**
- * Renames every copy into place, then fsyncs each destination directory. All or nothing: on any failure the
- * renamed copies are removed again and every tmp file is deleted before the error is thrown.
+ * Renames every copy into place. All or nothing: on any failure the renamed copies are removed again and
+ * every tmp file is deleted before the error is thrown. Returns the fsync of the destination directories,
+ * already started: the caller assigns UIDs meanwhile and must await it before reporting success.
  */
-export async function commitPlacements(placements: readonly Placement[], fsync: boolean): Promise<void> {
+export async function commitPlacements(placements: readonly Placement[], fsync: boolean): Promise<{ durable: Promise<void> }> {
   const done: string[] = [];
   try {
     for (const p of placements) {
@@ -131,13 +132,15 @@ export async function commitPlacements(placements: readonly Placement[], fsync: 
     await Promise.all(placements.map((p) => unlinkQuiet(p.tmp.tmpPath)));
     throw storeErrorFromErrno(err, 'message file');
   }
-  if (fsync) {
-    try {
-      await Promise.all([...new Set(done.map((d) => dirname(d)))].map(fsyncDir));
-    } catch (err) {
+  if (!fsync) return { durable: Promise.resolve() };
+  const durable = Promise.all([...new Set(done.map((d) => dirname(d)))].map(fsyncDir)).then(
+    () => undefined,
+    (err: unknown) => {
       throw storeErrorFromErrno(err, 'message directory');
-    }
-  }
+    },
+  );
+  durable.catch(() => {}); // observed by the caller; this only keeps an early exit from leaving it unhandled
+  return { durable };
 }
 
 export async function discardTmp(files: readonly TmpFile[]): Promise<void> {

@@ -358,6 +358,10 @@ export class MaildirFolder implements Folder {
 
   // ---- arrivals: deliver, append, copy ----
 
+  uidValidity(): number {
+    return this.uidlist.uidValidity || this.current.uidValidity;
+  }
+
   /** Gives UIDs to files already renamed into new/ or cur/ (group-committed across concurrent callers). */
   assign(arrival: Arrival): Promise<number> {
     return this.assigner.submit(arrival);
@@ -409,10 +413,9 @@ export class MaildirFolder implements Folder {
       await discardTmp([tmp]);
       throw err;
     }
-    await commitPlacements([placement], this.deps.fsync);
-    await this.deps.quota(tmp.size, 1);
+    const { durable } = await commitPlacements([placement], this.deps.fsync);
     const info = placement.sub === 'cur' ? splitName(placement.name).info : '';
-    const uid = await this.assign({ base: tmp.base, info, date: tmp.mtime, vsize: tmp.size });
+    const [uid] = await Promise.all([this.assign({ base: tmp.base, info, date: tmp.mtime, vsize: tmp.size }), durable, this.deps.quota(tmp.size, 1)]);
     return { uid, uidValidity: this.uidlist.uidValidity };
   }
 
@@ -583,14 +586,17 @@ export class MaildirFolder implements Folder {
       await this.ensureKeywords(items.flatMap((i) => i.m.flags));
       await this.deps.checkQuota(bytes);
       const placements = items.map((i) => this.placementFor(i.tmp, i.m.flags));
-      await commitPlacements(placements, this.deps.fsync);
-      await this.deps.quota(bytes, items.length);
-      const dest = await Promise.all(
-        items.map((i, k) => {
-          const p = placements[k] as Placement;
-          return this.assign({ base: i.tmp.base, info: p.sub === 'cur' ? splitName(p.name).info : '', date: i.m.internalDate, vsize: i.m.size });
-        }),
-      );
+      const { durable } = await commitPlacements(placements, this.deps.fsync);
+      const [dest] = await Promise.all([
+        Promise.all(
+          items.map((i, k) => {
+            const p = placements[k] as Placement;
+            return this.assign({ base: i.tmp.base, info: p.sub === 'cur' ? splitName(p.name).info : '', date: i.m.internalDate, vsize: i.m.size });
+          }),
+        ),
+        durable,
+        this.deps.quota(bytes, items.length),
+      ]);
       return { uidValidity: this.uidlist.uidValidity, pairs: items.map((i, k) => [i.uid, dest[k] as number] as const) };
     } catch (err) {
       await discardTmp(items.map((i) => i.tmp));

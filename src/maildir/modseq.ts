@@ -166,16 +166,24 @@ export class ModseqLog {
     }
     for (const r of added) text += `${r.uid} ${modseq} ${Math.round(r.date)} ${r.vsize} :${r.info}\n`;
     for (const uid of expunged) text += `${uid} ${modseq} X\n`;
+    const data = Buffer.from(text, 'latin1');
     let fh;
+    let st;
     try {
       fh = await open(this.path, 'a', 0o600);
-      await fh.write(text);
+      await fh.write(data);
+      st = await fh.stat();
     } catch (err) {
       throw storeErrorFromErrno(err, 'modseq cache');
     } finally {
       await fh?.close();
     }
-    await this.refresh(uidValidity);
+    if (st.ino === this.ino && st.size === this.size + data.length && this.offset === this.size && this.validity === uidValidity) {
+      this.parse(data, false);
+      this.offset = this.size = st.size;
+    } else {
+      await this.refresh(uidValidity);
+    }
     return modseq;
   }
 

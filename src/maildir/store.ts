@@ -159,15 +159,15 @@ export class MaildirStore implements MailStore, MailboxHost {
       for (let i = 1; i < folders.length; i++) tmps.push(await cloneTmp(first, (folders[i] as MaildirFolder).dir, this.opts.fsync));
       for (const mb of new Set(boxes)) await mb.checkQuota(first.size * boxes.filter((b) => b === mb).length);
       const placements: Placement[] = tmps.map((tmp, i) => (folders[i] as MaildirFolder).placementFor(tmp, targets[i]?.flags));
-      await commitPlacements(placements, this.opts.fsync);
+      const { durable } = await commitPlacements(placements, this.opts.fsync);
       tmps.length = 0;
-      await Promise.all(boxes.map((mb) => addQuota(mb.dir, first.size, 1)));
-      return await Promise.all(
+      const quota = Promise.all(boxes.map((mb) => addQuota(mb.dir, first.size, 1)));
+      const assigned = Promise.all(
         placements.map(async (p, i) => {
           const f = folders[i] as MaildirFolder;
           try {
             const uid = await f.assign({ base: p.tmp.base, info: p.sub === 'cur' ? splitName(p.name).info : '', date: first.mtime, vsize: first.size });
-            return { uid, uidValidity: f.state().uidValidity || (await f.sync()).uidValidity };
+            return { uid, uidValidity: f.uidValidity() };
           } catch (err) {
             // The message is durable in new/; it gets its UID at the next sync.
             this.opts.log.warn('maildir: delivered but UID assignment failed', { folder: f.dir, error: err });
@@ -175,6 +175,8 @@ export class MaildirStore implements MailStore, MailboxHost {
           }
         }),
       );
+      const [results] = await Promise.all([assigned, durable, quota]);
+      return results;
     } finally {
       if (tmps.length > 0) await discardTmp(tmps);
       for (const f of folders) f.release();

@@ -114,7 +114,7 @@ export class Uidlist {
   private parse(buf: Buffer, withHeader: boolean): number {
     const lastNl = buf.lastIndexOf(10);
     if (lastNl === -1) return 0;
-    const text = buf.toString('latin1', 0, lastNl);
+    const text = buf.toString('utf8', 0, lastNl);
     let pos = 0;
     if (withHeader) {
       const nl = text.indexOf('\n');
@@ -190,18 +190,27 @@ export class Uidlist {
       text += this.recordLine(uid, e.base, e.vsize);
     }
     if (entries.length === 0) return uids;
+    const data = Buffer.from(text, 'utf8');
     let fh;
+    let st;
     try {
       fh = await open(this.path, 'a');
-      await fh.write(text);
+      await fh.write(data);
       if (fsync) await fh.datasync();
+      st = await fh.stat();
     } catch (err) {
       throw storeErrorFromErrno(err, 'uidlist');
     } finally {
       await fh?.close();
     }
-    // Our own append is read back by the next refresh like anyone else's: one code path for all writers.
-    await this.refresh();
+    if (st.ino === this.ino && st.size === this.size + data.length && this.offset === this.size) {
+      // Nobody else wrote (we hold the lock): take our lines as read without reading them back.
+      this.parse(data, false);
+      this.offset = this.size = st.size;
+      this.generation++;
+    } else {
+      await this.refresh();
+    }
     return uids;
   }
 

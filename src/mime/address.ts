@@ -48,6 +48,8 @@ function tokenize(s: string): Token[] {
         i++;
       }
       out.push({ t: 'comment', v: v.trim() });
+    } else if (c === ')') {
+      i++; // a stray closing parenthesis carries nothing
     } else if (SPECIALS.has(c)) {
       out.push({ t: 'special', v: c });
       i++;

@@ -8,6 +8,9 @@ import type { BodyPart } from '../../src/mime/types.js';
 import { bodyStructureValue } from '../../src/server/imap/fetch/bodystructure.js';
 import { envelopeValue } from '../../src/server/imap/fetch/envelope.js';
 import { resolveSection } from '../../src/server/imap/fetch/sections.js';
+import { parseAddressList } from '../../src/mime/address.js';
+import { parseStructured } from '../../src/mime/params.js';
+import { baseSubject } from '../../src/server/imap/search/base-subject.js';
 
 const dir = fileURLToPath(new URL('../../fixtures/mail/', import.meta.url));
 const fixtures = readdirSync(dir)
@@ -53,6 +56,19 @@ describe('robustness', () => {
       const buf = Buffer.alloc(len);
       for (let j = 0; j < len; j++) buf[j] = rand() < 0.7 ? alphabet[Math.floor(rand() * alphabet.length)]! : Math.floor(rand() * 256);
       exercise(buf);
+    }
+  });
+
+  it('header value parsers terminate on any input', () => {
+    const rand = rng(3);
+    const alphabet = '()<>@,;:\\".[]=*\'% \tabc\r\nRe:Fwd[fwd:(fwd)';
+    for (let i = 0; i < 20_000; i++) {
+      let str = '';
+      const len = Math.floor(rand() * 40);
+      for (let j = 0; j < len; j++) str += alphabet[Math.floor(rand() * alphabet.length)];
+      parseAddressList(str);
+      parseStructured(str);
+      baseSubject(str, true);
     }
   });
 

@@ -70,6 +70,7 @@ export class MaildirStore implements MailStore, MailboxHost {
   }
 
   async listMailboxes(domain?: string): Promise<readonly MailboxAddress[]> {
+    if (domain !== undefined) validateMailboxParts(domain, 'postmaster');
     const domains = domain !== undefined ? [domain] : await readdir(this.opts.root).catch(() => [] as string[]);
     const out: MailboxAddress[] = [];
     for (const d of domains.sort()) {

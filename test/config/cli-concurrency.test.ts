@@ -2,7 +2,7 @@
 // commits, and a clean work tree (no lost or torn write, no git index.lock failure).
 import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'smol-toml';
 import { tempDir } from '../support/tmp.js';
@@ -12,7 +12,7 @@ describe('concurrent users add', () => {
   it('twenty processes, twenty users, twenty commits', async () => {
     const home = join(await tempDir('everlock-conc-'), 'home');
     expect((await cli(['init', home])).exitCode).toBe(0);
-    await writeFile(join(home, 'domains', 'example.com.toml'), 'enabled = true\n');
+    expect((await cli(['mail', 'domains', 'create', 'example.com', '--no-dkim', '--home', home])).exitCode).toBe(0);
     const logins = Array.from({ length: 20 }, (_, i) => `user${String(i).padStart(2, '0')}`);
     const results = await Promise.all(logins.map((l) => cli(['users', 'add', l, '--password-stdin', '--home', home], { input: `pw-${l}\n` })));
     for (const r of results) expect(r.exitCode, r.stderr).toBe(0);

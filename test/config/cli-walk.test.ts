@@ -3,7 +3,7 @@
 // commit per change. Runs the built CLI (dist/) as a child process.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { readFile, writeFile, stat } from 'node:fs/promises';
+import { readdir, readFile, writeFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cli as everlock } from './helpers.js';
 import { tempDir } from '../support/tmp.js';
@@ -17,14 +17,6 @@ async function subjects(): Promise<string[]> {
   return (await execa('git', ['log', '--format=%s'], { cwd: home })).stdout.split('\n');
 }
 
-async function createDomain(domain: string): Promise<void> {
-  // `mail domains create` belongs to the domain tools; when present it is the admin's way, else write the file.
-  const r = await everlock(h('mail', 'domains', 'create', domain, '--no-dkim'));
-  if (r.exitCode === 0) return;
-  await writeFile(join(home, 'domains', `${domain}.toml`), 'enabled = true\n');
-  await execa('git', ['add', 'domains'], { cwd: home });
-  await execa('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', `domains: create ${domain}`], { cwd: home });
-}
 
 beforeAll(async () => {
   home = join(await tempDir('everlock-cli-'), 'home');
@@ -43,7 +35,8 @@ describe('config and users through the CLI', () => {
   });
 
   it('adds a user with a password from stdin and prints the addresses', async () => {
-    await createDomain('example.com');
+    const d = await everlock(h('mail', 'domains', 'create', 'example.com'));
+    expect(d.exitCode, d.stderr).toBe(0);
     const r = await everlock(h('users', 'add', 'alice', '--password-stdin'), { input: 's3cret pass\n' });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toContain('alice@example.com');
@@ -70,7 +63,17 @@ describe('config and users through the CLI', () => {
     const check = await everlock(['config', 'check', home]);
     expect(check.exitCode, check.stdout + check.stderr).toBe(0);
     expect(check.stdout).toContain('config ok');
-    expect(await subjects()).toEqual(['users: grant alice smtp/mail/example.com:alice writer', 'users: add alice', 'domains: create example.com', 'init: everlock config repo']);
+    // The domain's DKIM keys (checked by config check) are private and never tracked.
+    const keys = await readdir(join(home, 'keys', 'dkim', 'example.com'));
+    expect(keys.length).toBeGreaterThanOrEqual(2);
+    for (const k of keys) expect((await stat(join(home, 'keys', 'dkim', 'example.com', k))).mode & 0o777).toBe(0o600);
+    const tracked = (await execa('git', ['ls-files'], { cwd: home })).stdout;
+    expect(tracked).not.toMatch(/keys\//);
+    expect(tracked).toContain('users/alice.toml');
+    const log = await subjects();
+    expect(log.slice(0, 2)).toEqual(['users: grant alice smtp/mail/example.com:alice writer', 'users: add alice']);
+    expect(log.at(-1)).toBe('init: everlock config repo');
+    expect(log.filter((s) => /example\.com/.test(s) && !s.startsWith('users:'))).toHaveLength(1); // the domain's one commit
   });
 
   it('sets passwords by login and by address, and warns about --password', async () => {

@@ -44,6 +44,12 @@ export class MemoryFolder implements Folder {
     return info;
   }
 
+  /** Removes the file but not the state entry: what a session sees when another process expunged it. */
+  vanish(uid: number): void {
+    this.bodies.delete(uid);
+    this.cache.delete(uid);
+  }
+
   bytes(uid: number): Buffer {
     const b = this.bodies.get(uid);
     if (!b) throw new StoreError('expunged', 'message expunged');

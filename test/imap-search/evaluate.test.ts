@@ -142,6 +142,16 @@ describe('SEARCH cost order', () => {
     expect(folder.reads).toBe(before);
   });
 
+  it('a message expunged elsewhere mid-search does not match and does not fail the search', async () => {
+    const f = new MemoryFolder();
+    f.add('Subject: one\r\n\r\nhello\r\n');
+    const gone = f.add('Subject: two\r\n\r\nhello\r\n');
+    f.add('Subject: three\r\n\r\nhello\r\n');
+    f.vanish(gone.uid);
+    const c: SearchContext = { folder: f, messages: f.state().messages, isRecent: () => false };
+    expect(await searchMessages(c, text('BODY', 'hello'))).toEqual([1, 3]);
+  });
+
   it('SUBJECT over 100,000 messages in under a second', async () => {
     const big = new MemoryFolder();
     const a = Buffer.from('Subject: weekly report\r\nFrom: a@example.org\r\n\r\nbody\r\n');

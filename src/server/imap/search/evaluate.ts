@@ -4,6 +4,7 @@
 // HEADER; last, bodies for BODY/TEXT), so the expensive reads happen only for messages still in the running.
 // Text matching is on decoded content (RFC 2047 headers, transfer encodings and charsets of text parts),
 // case-insensitive substring. Search strings arrive already decoded from the command's CHARSET.
+import { StoreError } from '../../../errors.js';
 import type { Folder, MessageInfo } from '../../../maildir/types.js';
 import type { MessageSummary } from '../../../mime/types.js';
 import type { HeaderField } from '../../../mime/header-block.js';
@@ -257,17 +258,42 @@ async function test(k: SearchKey, c: Candidate): Promise<boolean> {
   }
 }
 
+/** Messages evaluated at once when keys need the summary or the file: overlaps the store's reads. */
+const CONCURRENCY = 32;
+
+async function testOrSkip(k: SearchKey, c: Candidate): Promise<boolean> {
+  try {
+    return await test(k, c);
+  } catch (err) {
+    // expunged by another process since the view was taken: it matches nothing (RFC 9051 §7.5.1 keeps its number)
+    if (err instanceof StoreError && (err.kind === 'expunged' || err.kind === 'not-found')) return false;
+    throw err;
+  }
+}
+
 /**
  * Evaluates a search key over the session's view; returns the matching message sequence numbers, ascending.
- * (UID SEARCH maps them through ctx.messages.) Rejects with the store's error if a message cannot be read.
+ * (UID SEARCH maps them through ctx.messages.) Messages that vanished from disk meanwhile do not match;
+ * other store errors reject.
  */
 export async function searchMessages(ctx: SearchContext, key: SearchKey): Promise<number[]> {
   const planned = plan(key);
-  const out: number[] = [];
-  const cheap = cost(planned) === Cost.State;
-  for (let i = 0; i < ctx.messages.length; i++) {
-    const c = new Candidate(ctx, ctx.messages[i]!, i + 1);
-    if (cheap ? testState(planned, c) : await test(planned, c)) out.push(i + 1);
+  const n = ctx.messages.length;
+  if (cost(planned) === Cost.State) {
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) if (testState(planned, new Candidate(ctx, ctx.messages[i]!, i + 1))) out.push(i + 1);
+    return out;
   }
+  const hits = new Uint8Array(n);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < n) {
+      const i = next++;
+      if (await testOrSkip(planned, new Candidate(ctx, ctx.messages[i]!, i + 1))) hits[i] = 1;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, n) }, worker));
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) if (hits[i]) out.push(i + 1);
   return out;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it, beforeAll } from 'vitest';
+import { execa } from 'execa';
 import { createPublicKey } from 'node:crypto';
 import { stat, readFile, readdir } from 'node:fs/promises';
 import { dkimSign } from 'mailauth/lib/dkim/sign.js';
@@ -131,6 +132,21 @@ describe('DKIM keys', () => {
     const result = await dkimVerify(Buffer.concat([Buffer.from(signatures.join('')), MESSAGE]), { resolver });
     const byAlgo = Object.fromEntries(result.results.map((r) => [/header\.a=(\S+)/.exec(r.info)?.[1], r.status.result]));
     expect(byAlgo).toEqual({ 'ed25519-sha256': 'pass', 'rsa-sha256': 'pass' });
+    // An independent verifier (Debian's python3-dkim) agrees on both TXT formats.
+    const script = [
+      'import sys, json, dkim',
+      'txt = json.loads(sys.argv[1])',
+      'msg = sys.stdin.buffer.read()',
+      'dns = lambda name, timeout=5: txt.get(name.decode().rstrip("."), "").encode()',
+      'd = dkim.DKIM(msg)',
+      'print(" ".join(str(d.verify(idx=i, dnsfunc=dns)) for i in range(2)))',
+    ].join('\n');
+    const py = await execa('/usr/bin/python3', ['-c', script, JSON.stringify(Object.fromEntries([...txt].map(([k, v]) => [k, v.join('')])))], {
+      input: Buffer.concat([Buffer.from(signatures.join('')), MESSAGE]),
+      reject: false,
+    });
+    expect(py.stderr).toBe('');
+    expect(py.stdout).toBe('True True');
     // And a tampered body fails: the check can fail.
     const tampered = await dkimVerify(Buffer.concat([Buffer.from(signatures.join('')), Buffer.from(MESSAGE.toString().replace('Hello', 'Jello'))]), { resolver });
     expect(tampered.results).toHaveLength(2);

@@ -202,10 +202,17 @@ export async function setDomain(paths: Paths, name: string, args: readonly strin
   apply(existingDoc(await readDomainDoc(paths, name), name));
   const planned = domain ?? before;
   if (planned.outbound.dkim.enabled && !before.outbound.dkim.enabled) {
-    keys = await ensureKeys(paths, name, [
-      { selector: planned.outbound.dkim.selector, type: 'ed25519' },
-      { selector: planned.outbound.dkim.rsaSelector, type: 'rsa' },
-    ]);
+    // A slot with an inline key (Everlock's form) already has its key; a new file would silently replace it.
+    const d = planned.outbound.dkim;
+    const slots = [
+      { selector: d.selector, type: 'ed25519' as const, inline: d.inlineKey },
+      { selector: d.rsaSelector, type: 'rsa' as const, inline: d.inlineRsaKey },
+    ];
+    keys = await ensureKeys(
+      paths,
+      name,
+      slots.filter((s) => s.inline === undefined).map(({ selector, type }) => ({ selector, type })),
+    );
   }
   try {
     await updateConfigFile(paths, domainFile(name), (current) => apply(existingDoc(current, name)), {

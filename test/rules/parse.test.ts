@@ -109,6 +109,7 @@ describe('parseRules: every problem names file:line:col', () => {
     ['unknown field with hint', rule('subjet_contains = "x"'), 'rules.toml:4:1: unknown rule field "subjet_contains" (did you mean "subject_contains"?)'],
     ['unknown field without hint', rule('colour = "red"'), 'rules.toml:4:1: unknown rule field "colour"'],
     ['action field at rule level', rule('folder = "X"'), 'rules.toml:4:1: "folder" belongs in the rule\'s action table'],
+    ['name not a string', rule('name = 5'), 'rules.toml:4:1: "name" must be a string, not 5'],
     ['priority not an integer', rule('priority = 1.5'), 'rules.toml:4:1: "priority" must be an integer'],
     ['priority a string', rule('priority = "5"'), 'rules.toml:4:1: "priority" must be an integer'],
     ['bad direction', rule('direction = "in"'), 'rules.toml:4:1: "direction" must be "inbound" or "outbound", not "in"'],

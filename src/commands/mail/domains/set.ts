@@ -3,17 +3,19 @@ import { Args } from '@oclif/core';
 import { BaseCommand, commitFlags } from '../../../cli/base-command.js';
 
 export default class DomainsSet extends BaseCommand {
-  static override description = `Change a domain's settings with key=value pairs:
-  submission=on|off   authenticated submission for the domain
-  auth=on|off         require authentication (off = "none")
-  dkim=on|off         DKIM signing (on generates missing keys)
-  hostname=HOST       outbound EHLO / Message-ID host name (empty = mail.<domain>)
-  catch_all=TARGET    where unknown local parts go (empty = reject at RCPT)
-  relay=URL           smarthost, smtp://user:pass@host:587 (empty = direct MX delivery)
-  mx_override=H:P,…   deliver mail for this domain to these hosts instead of its MX (empty = off)
-  reject_dmarc=on|off reject mail failing a DMARC p=reject policy
-  dkim_published=S,…  selectors kept in DNS after a rotation (empty = none)
-  enabled=on|off      the domain as a whole`;
+  static override summary = "Change a domain's settings with key=value pairs";
+
+  static override description = `Keys (an empty value clears an optional setting):
+  submission=on|off    authenticated submission for the domain
+  auth=on|off          require authentication (off = "none")
+  dkim=on|off          DKIM signing (on generates missing keys)
+  hostname=HOST        EHLO / Message-ID host (empty: mail.<domain>)
+  catch_all=TARGET     where unknown local parts go (empty: reject)
+  relay=URL            smarthost smtp://user:pass@host:587
+  mx_override=H:P,...  deliver to these hosts instead of the MX
+  reject_dmarc=on|off  reject mail failing DMARC p=reject
+  dkim_published=S,... selectors kept in DNS after a rotation
+  enabled=on|off       the domain as a whole`;
 
   static override examples = [
     '<%= config.bin %> mail domains set example.com submission=on auth=on',
@@ -26,6 +28,7 @@ export default class DomainsSet extends BaseCommand {
 
   static override args = {
     domain: Args.string({ description: 'the domain', required: true }),
+    setting: Args.string({ description: 'key=value pairs (see below)' }),
   };
 
   static override flags = { ...commitFlags };

@@ -3,10 +3,13 @@ import { Args } from '@oclif/core';
 import { BaseCommand, commitFlags } from '../../../cli/base-command.js';
 
 export default class RulesCreate extends BaseCommand {
-  static override description = `Create a delivery rule. Keys: name, priority, direction (inbound|outbound); match fields sender,
-receiver, domain, local_part (globs with *), subject_contains, message_id, header_from_contains, header=<Name>:<text>;
-the action type=store|forward|reject|drop|allow with folder (store), to=a,b and keep_copy (forward),
-code, enhanced, message (reject).`;
+  static override summary = 'Create a delivery rule from key=value pairs';
+
+  static override description = `Rule keys: name, priority (default 10), direction (inbound|outbound).
+Match fields: sender, receiver, domain, local_part (globs with *),
+  subject_contains, message_id, header_from_contains, header=<Name>:<text>.
+Action: type=store|forward|reject|drop|allow, with folder (store),
+  to=a,b and keep_copy (forward), code, enhanced, message (reject).`;
 
   static override examples = [
     '<%= config.bin %> mail rules create rule-receipts type=store folder=Receipts subject_contains=Invoice priority=5',

@@ -28,8 +28,9 @@ function promptHidden(question: string): Promise<string> {
   const stdin = process.stdin;
   return new Promise((resolve, reject) => {
     let value = '';
-    process.stderr.write(question);
+    // Echo goes off before the prompt appears, so even typing (or pasting) at once is never echoed.
     stdin.setRawMode(true);
+    process.stderr.write(question);
     stdin.resume();
     stdin.setEncoding('utf8');
     const done = (err?: Error): void => {

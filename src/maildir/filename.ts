@@ -59,6 +59,13 @@ export function splitName(name: string): { base: string; info: string } {
   return { base: name.slice(0, colon), info: rest.startsWith('2,') ? rest.slice(2) : '' };
 }
 
+/** The flag letters of a cur/ name ('' when it has no `:2,` part). */
+export function infoOf(name: string): string {
+  const colon = name.indexOf(':');
+  if (colon === -1 || name.charCodeAt(colon + 1) !== 50 /* 2 */ || name.charCodeAt(colon + 2) !== 44 /* , */) return '';
+  return colon + 3 === name.length ? '' : name.slice(colon + 3);
+}
+
 export function baseOf(name: string): string {
   const colon = name.indexOf(':');
   return colon === -1 ? name : name.slice(0, colon);

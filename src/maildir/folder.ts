@@ -10,6 +10,7 @@
 //   a new MODSEQ before the lock is released, so all processes agree on MODSEQs.
 // - Flag changes are renames from the name we last saw: if another process renamed the file first, ours
 //   fails with ENOENT, we re-read and apply our change on top of theirs, so no flag change is lost.
+import { statSync } from 'node:fs';
 import { open, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -33,12 +34,13 @@ import { Uidlist } from './uidlist.js';
 import { ModseqLog, type NewRecord } from './modseq.js';
 import { Keywords } from './keywords.js';
 import { DirListing } from './listing.js';
-import { baseOf, curName, flagsToInfo, infoToFlags, isSystemFlag, normalizeFlag, sizeField, splitName } from './filename.js';
+import { baseOf, curName, flagsToInfo, infoOf, infoToFlags, isSystemFlag, normalizeFlag, sizeField, splitName } from './filename.js';
 import { MaildirMessage, diffStates, findUid } from './message.js';
 import { crlfSizeOfFile, streamMessage } from './read.js';
 import { SummaryCache } from './summary-cache.js';
 import { cloneTmp, commitPlacements, discardTmp, writeTmp, type Placement, type TmpFile } from './deliver.js';
 import { GroupCommit } from './group-commit.js';
+import { readCurStamp, writeCurStamp } from './dir-stamp.js';
 import { FolderWatcher } from './watch.js';
 
 export interface FolderDeps {
@@ -92,6 +94,8 @@ export class MaildirFolder implements Folder {
   private current: FolderState = { uidValidity: 0, uidNext: 1, highestModSeq: 1, messages: [] };
   private opened = false;
   private dirty = true;
+  /** The cur/ listing held was rebuilt from the caches (dir-stamp.ts), not read. */
+  private curSynthesized = false;
   private readonly lock: FolderLock;
   private readonly uidlist: Uidlist;
   private readonly modseq: ModseqLog;
@@ -171,20 +175,38 @@ export class MaildirFolder implements Folder {
   private async scan(locked: boolean): Promise<MaildirMessage[] | typeof NEED_LOCK> {
     // new/ before cur/: a message moving new/ -> cur/ meanwhile is then seen twice, never missed.
     const newL = await this.newDir.list();
-    const curL = await this.curDir.list();
-    await this.uidlist.refresh();
-    if (!this.uidlist.exists || this.uidlist.uidValidity === 0) {
-      if (!locked) return NEED_LOCK;
-      await this.uidlist.create(this.deps.fsync);
+    let curNames: readonly string[] | undefined;
+    let curPositions: readonly number[] | undefined;
+    let freshCur = false;
+    if (locked && this.curSynthesized) {
+      // Never record anything on the strength of a rebuilt listing: read the directory.
+      this.curDir.invalidate();
+      this.curSynthesized = false;
     }
-    await this.keywords.refresh();
-    await this.modseq.refresh(this.uidlist.uidValidity);
+    if (this.curDir.trustedStamp === undefined && !locked) {
+      const [now, saved] = await Promise.all([this.curDir.currentStamp(), readCurStamp(this.dir)]);
+      if (now !== undefined && now.trusted && saved === `${this.uidlistIdentity()}${now.stamp}`) {
+        await this.refreshLogs();
+        ({ names: curNames, positions: curPositions } = this.curNamesFromLogs(newL.names));
+        this.curDir.adopt(curNames, now.stamp);
+        this.curSynthesized = true;
+      }
+    }
+    if (curNames === undefined) {
+      const curL = await this.curDir.list();
+      curNames = curL.names;
+      freshCur = !curL.reused;
+      if (freshCur) this.curSynthesized = false;
+      if (!(await this.refreshLogs(locked))) return NEED_LOCK;
+    }
 
     for (let attempt = 0; ; attempt++) {
-      const r = this.reconcile(newL.names, curL.names);
+      const r = this.reconcile(newL.names, curNames, curPositions);
       const unexplained = r.racy || r.missing.length > 0 || r.unassigned.length > 0 || r.needRecord.length > 0;
       if (!unexplained) {
         this.dirty = false;
+        const stamp = this.curDir.trustedStamp;
+        if (freshCur && r.canonical && stamp !== undefined) await writeCurStamp(this.dir, `${this.uidlistIdentity()}${stamp}`);
         return r.messages;
       }
       if (!locked) return NEED_LOCK;
@@ -202,60 +224,113 @@ export class MaildirFolder implements Folder {
     }
   }
 
-  private reconcile(newNames: readonly string[], curNames: readonly string[]) {
-    const byBase = new Map<string, string>();
+  /** Reads the uidlist, keywords and modseq log; false when the uidlist must first be created (locked). */
+  private async refreshLogs(locked = false): Promise<boolean> {
+    await this.uidlist.refresh();
+    if (!this.uidlist.exists || this.uidlist.uidValidity === 0) {
+      if (!locked) return false;
+      await this.uidlist.create(this.deps.fsync);
+    }
+    await Promise.all([this.keywords.refresh(), this.modseq.refresh(this.uidlist.uidValidity)]);
+    return true;
+  }
+
+  /** Ties a cur/ stamp to the UIDVALIDITY it was taken under. */
+  private uidlistIdentity(): string {
+    return `${this.uidlist.uidValidity}:`;
+  }
+
+  /** cur/ as it must be when its stamp is unchanged: every live message not in new/, named base:2,letters. */
+  private curNamesFromLogs(newNames: readonly string[]): { names: string[]; positions: number[] } {
     const inNew = new Set<string>();
-    let racy = false;
-    for (const n of newNames) {
-      const b = baseOf(n);
-      byBase.set(b, n);
-      inNew.add(b);
-    }
-    for (const n of curNames) {
-      const b = baseOf(n);
-      const prev = byBase.get(b);
-      if (prev !== undefined && !inNew.has(b) && prev !== n) racy = true;
-      inNew.delete(b);
-      byBase.set(b, n);
-    }
+    for (const n of newNames) inNew.add(baseOf(n));
     const ul = this.uidlist;
-    const recs = this.modseq.records;
+    const ms = this.modseq;
+    const names: string[] = [];
+    const positions: number[] = [];
+    for (let i = 0; i < ul.uids.length; i++) {
+      const base = ul.bases[i] as string;
+      if (ul.posOf.get(base) !== i || inNew.has(base)) continue;
+      const slot = ms.slotOf(ul.uids[i] as number);
+      if (slot === undefined || ms.dateAt(slot) < 0) continue;
+      names.push(`${base}:2,${ms.infoAt(slot)}`);
+      positions.push(i);
+    }
+    return { names, positions };
+  }
+
+  /** `curPositions`, when given, are the uidlist positions of `curNames` (a listing rebuilt from the logs). */
+  private reconcile(newNames: readonly string[], curNames: readonly string[], curPositions?: readonly number[]) {
+    const ul = this.uidlist;
+    const ms = this.modseq;
+    const n = ul.uids.length;
+    // Position in the uidlist -> current file name; no per-message map or object on this path.
+    const names = new Array<string | undefined>(n);
+    const isNew = new Uint8Array(n);
+    const stray = new Map<string, { name: string; inNew: boolean }>();
+    let racy = false;
+    for (const name of newNames) {
+      const p = ul.posOf.get(name.indexOf(':') === -1 ? name : baseOf(name));
+      if (p === undefined) stray.set(baseOf(name), { name, inNew: true });
+      else {
+        names[p] = name;
+        isNew[p] = 1;
+      }
+    }
+    for (let k = 0; k < curNames.length; k++) {
+      const name = curNames[k] as string;
+      const base = curPositions ? '' : baseOf(name);
+      const p = curPositions ? curPositions[k] : ul.posOf.get(base);
+      if (p === undefined) {
+        const prev = stray.get(base);
+        if (prev !== undefined && !prev.inNew && prev.name !== name) racy = true;
+        stray.set(base, { name, inNew: false });
+        continue;
+      }
+      const prev = names[p];
+      // One base under two names in cur/: a rename raced with our listing.
+      if (prev !== undefined && isNew[p] === 0 && prev !== name) racy = true;
+      names[p] = name;
+      isNew[p] = 0;
+    }
     const old = this.current.messages as readonly MaildirMessage[];
     let oi = 0;
+    let canonical = stray.size === 0;
     const messages: MaildirMessage[] = [];
     const missing: number[] = [];
     const needRecord: Pending[] = [];
-    for (let i = 0; i < ul.uids.length; i++) {
+    for (let i = 0; i < n; i++) {
       const uid = ul.uids[i] as number;
-      const base = ul.bases[i] as string;
-      if (ul.byBase.get(base) !== uid) continue; // an older duplicate line for the same file
-      const name = byBase.get(base);
-      const rec = recs.get(uid);
+      const name = names[i];
+      const slot = ms.slotOf(uid);
       if (name === undefined) {
-        if (rec === undefined || rec.date >= 0) missing.push(uid);
+        const base = ul.bases[i] as string;
+        // An older duplicate line for the same file is not a message; a file gone unlogged is.
+        if (ul.posOf.get(base) === i && (slot === undefined || ms.dateAt(slot) >= 0)) missing.push(uid);
         continue;
       }
-      byBase.delete(base);
-      const isNew = inNew.has(base);
-      const info = isNew ? '' : splitName(name).info;
-      if (rec === undefined || rec.date < 0 || rec.info !== info) {
-        needRecord.push({ uid, base, name, inNew: isNew, info });
+      const inNew = isNew[i] === 1;
+      const info = inNew ? '' : infoOf(name);
+      if (!inNew && canonical) {
+        const bl = (ul.bases[i] as string).length;
+        canonical = name.length >= bl + 3 && name.charCodeAt(bl) === 58 && name.charCodeAt(bl + 1) === 50 && name.charCodeAt(bl + 2) === 44;
+      }
+      if (slot === undefined || ms.dateAt(slot) < 0 || ms.infoAt(slot) !== info) {
+        needRecord.push({ uid, base: ul.bases[i] as string, name, inNew, info });
         continue;
       }
+      const modseq = ms.modseqAt(slot);
       while (oi < old.length && (old[oi] as MaildirMessage).uid < uid) oi++;
       const prev = old[oi];
-      if (prev !== undefined && prev.uid === uid && prev.file === name && prev.modseq === rec.modseq && prev.inNew === isNew) {
+      if (prev !== undefined && prev.uid === uid && prev.file === name && prev.modseq === modseq && prev.inNew === inNew) {
         messages.push(prev);
       } else {
-        messages.push(new MaildirMessage(uid, this.flagsFor(info), rec.modseq, rec.vsize, rec.date, name, isNew, base));
+        messages.push(new MaildirMessage(uid, this.flagsFor(info), modseq, ms.vsizeAt(slot), ms.dateAt(slot), name, inNew, ul.bases[i] as string));
       }
     }
     const unassigned: Pending[] = [];
-    for (const [base, name] of byBase) {
-      const isNew = inNew.has(base);
-      unassigned.push({ uid: 0, base, name, inNew: isNew, info: isNew ? '' : splitName(name).info });
-    }
-    return { messages, missing, needRecord, unassigned, racy };
+    for (const [base, f] of stray) unassigned.push({ uid: 0, base, name: f.name, inNew: f.inNew, info: f.inNew ? '' : infoOf(f.name) });
+    return { messages, missing, needRecord, unassigned, racy, canonical };
   }
 
   private filePath(p: { name: string; inNew: boolean }): string {
@@ -286,26 +361,34 @@ export class MaildirFolder implements Folder {
         needRecord.push(s.p);
       });
     }
-    const records = await mapLimit(needRecord, STAT_PARALLEL, async (p): Promise<NewRecord | undefined> => {
-      const prev = this.modseq.records.get(p.uid);
-      if (prev !== undefined && prev.date >= 0) return { uid: p.uid, date: prev.date, vsize: prev.vsize, info: p.info };
-      try {
-        const st = await stat(this.filePath(p));
-        const vsize = await vsizeOf(p);
-        return vsize === undefined ? undefined : { uid: p.uid, date: Math.floor(st.mtimeMs), vsize, info: p.info };
-      } catch {
-        return undefined; // vanished meanwhile: the next sync sees it gone
+    const added: NewRecord[] = [];
+    const unsized: Array<{ p: Pending; date: number }> = [];
+    // Internal dates come from mtimes. A cold open stats every file: synchronous stats of cached inodes in
+    // chunks are ten times faster than one promise each, and yielding between chunks keeps the loop alive.
+    for (let i = 0; i < needRecord.length; i++) {
+      const p = needRecord[i] as Pending;
+      const prev = this.modseq.get(p.uid);
+      if (prev !== undefined && prev.date >= 0) {
+        added.push({ uid: p.uid, date: prev.date, vsize: prev.vsize, info: p.info });
+        continue;
       }
-    });
-    const added = records.filter((r): r is NewRecord => r !== undefined);
+      const st = statSync(this.filePath(p), { throwIfNoEntry: false });
+      if (st === undefined) continue; // vanished meanwhile: the next sync sees it gone
+      const w = sizeField(p.base, 'W') ?? this.uidlist.vsizes.get(p.uid);
+      if (w !== undefined) added.push({ uid: p.uid, date: Math.floor(st.mtimeMs), vsize: w, info: p.info });
+      else unsized.push({ p, date: Math.floor(st.mtimeMs) });
+      if (i % 2000 === 1999) await new Promise((r) => setImmediate(r));
+    }
+    for (const r of await mapLimit(unsized, STAT_PARALLEL, async ({ p, date }) => ({ p, date, v: await vsizeOf(p) }))) {
+      if (r.v !== undefined) added.push({ uid: r.p.uid, date: r.date, vsize: r.v, info: r.p.info });
+    }
     if (missing.length > 0) this.deps.log.debug('maildir: files gone without an expunge record', { folder: this.dir, uids: missing.length });
     await this.modseq.append(this.uidlist.uidValidity, added, missing);
     await this.maybeCompact();
   }
 
   private async maybeCompact(): Promise<void> {
-    const live = new Set<number>();
-    for (const [uid, r] of this.modseq.records) if (r.date >= 0) live.add(uid);
+    const live = this.modseq.liveUids();
     const dead = this.uidlist.uids.length - live.size;
     if ((dead > 100 && dead * 4 > this.uidlist.uids.length) || this.modseq.wantsCompaction(live.size)) {
       await this.uidlist.create(this.deps.fsync, live);
@@ -370,14 +453,14 @@ export class MaildirFolder implements Folder {
   private async assignLocked(items: Arrival[]): Promise<number[]> {
     await this.uidlist.refresh();
     if (!this.uidlist.exists || this.uidlist.uidValidity === 0) await this.uidlist.create(this.deps.fsync);
-    const fresh = items.filter((a) => !this.uidlist.byBase.has(a.base));
+    const fresh = items.filter((a) => !this.uidlist.posOf.has(a.base));
     await this.uidlist.append(fresh.map((a) => ({ base: a.base })), this.deps.fsync);
     await this.modseq.refresh(this.uidlist.uidValidity);
-    const uids = items.map((a) => this.uidlist.byBase.get(a.base) as number);
+    const uids = items.map((a) => this.uidlist.uidOf(a.base) as number);
     const records: NewRecord[] = [];
     items.forEach((a, i) => {
       const uid = uids[i] as number;
-      if (!this.modseq.records.has(uid)) records.push({ uid, date: a.date, vsize: a.vsize, info: a.info });
+      if (!this.modseq.has(uid)) records.push({ uid, date: a.date, vsize: a.vsize, info: a.info });
     });
     await this.modseq.append(this.uidlist.uidValidity, records, []);
     return uids;

@@ -7,6 +7,7 @@ import { isMessageName } from './filename.js';
 
 const TRUST_AFTER_MS = 50;
 
+/** A listing result, and whether it was re-read from disk just now. */
 export class DirListing {
   names: readonly string[] = [];
   private stamp = '';
@@ -52,5 +53,27 @@ export class DirListing {
 
   invalidate(): void {
     this.trusted = false;
+  }
+
+  /** The directory's identity now, and whether it is old enough to be trusted as unchanged later. */
+  async currentStamp(): Promise<{ stamp: string; trusted: boolean } | undefined> {
+    try {
+      const st = await stat(this.path);
+      return { stamp: `${st.ino}:${st.mtimeMs}`, trusted: Date.now() - st.mtimeMs > TRUST_AFTER_MS };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The stamp of the listing held, when it is one we may reuse. */
+  get trustedStamp(): string | undefined {
+    return this.trusted ? this.stamp : undefined;
+  }
+
+  /** Takes a listing known by other means (rebuilt from the caches) for a stamp seen just now. */
+  adopt(names: readonly string[], stamp: string): void {
+    this.names = names;
+    this.stamp = stamp;
+    this.trusted = true;
   }
 }

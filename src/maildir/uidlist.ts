@@ -35,8 +35,8 @@ export class Uidlist {
   uidValidity = 0;
   nextUid = 1;
   guid = '';
-  /** base -> uid, for every record read (live or expunged until the next compaction). */
-  readonly byBase = new Map<string, number>();
+  /** base -> position in uids/bases (the last line for a base wins), live or expunged until compaction. */
+  readonly posOf = new Map<string, number>();
   /** Records in file order (ascending UID): parallel arrays keep 100,000 entries cheap. */
   uids: number[] = [];
   bases: string[] = [];
@@ -60,7 +60,7 @@ export class Uidlist {
   }
 
   private reset(): void {
-    this.byBase.clear();
+    this.posOf.clear();
     this.vsizes.clear();
     this.uids = [];
     this.bases = [];
@@ -134,9 +134,9 @@ export class Uidlist {
       } else {
         const base = text.slice(colon + 2, nl);
         if (colon > sp) this.parseExtensions(uid, text.slice(sp + 1, colon));
+        this.posOf.set(base, this.uids.length);
         this.uids.push(uid);
         this.bases.push(base);
-        this.byBase.set(base, uid);
         last = uid;
       }
       pos = nl + 1;
@@ -165,6 +165,11 @@ export class Uidlist {
         if (Number.isInteger(v) && v >= 0) this.vsizes.set(uid, v);
       }
     }
+  }
+
+  uidOf(base: string): number | undefined {
+    const p = this.posOf.get(base);
+    return p === undefined ? undefined : this.uids[p];
   }
 
   /** Header line for a new or compacted file. */

@@ -18,7 +18,7 @@ describe('dovecot-uidlist v3', () => {
     await reader.refresh();
     expect(reader.nextUid).toBe(3);
     expect(reader.vsizes.get(2)).toBe(7);
-    expect(reader.byBase.get('b')).toBe(2);
+    expect(reader.uidOf('b')).toBe(2);
   });
 
   it('reads Dovecot extensions, skips corrupt or out-of-order lines, and waits for an unterminated last line', async () => {
@@ -28,13 +28,13 @@ describe('dovecot-uidlist v3', () => {
     await u.refresh();
     expect(u.uidValidity).toBe(1275660208);
     expect(u.nextUid).toBe(10);
-    expect([...u.byBase]).toEqual([
+    expect(u.bases.map((b) => [b, u.uidOf(b)])).toEqual([
       ['one,S=5', 1],
       ['three', 3],
     ]);
     await appendFile(join(dir, 'dovecot-uidlist'), 'ur\n12 :five\n');
     expect(await u.refresh()).toBe(true);
-    expect(u.byBase.get('four')).toBe(4);
+    expect(u.uidOf('four')).toBe(4);
     expect(u.nextUid).toBe(13);
     expect(await u.refresh()).toBe(false);
   });

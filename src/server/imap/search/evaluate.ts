@@ -10,7 +10,8 @@ import type { MessageSummary } from '../../../mime/types.js';
 import type { HeaderField } from '../../../mime/header-block.js';
 import { decodeHeaderText } from '../../../mime/summarize.js';
 import type { SearchDate, SearchKey, SequenceSet } from '../protocol/ast.js';
-import { addressText, headerText, readBodyText, readHeaderFields } from './message-text.js';
+import { headerText, readBodyText, readHeaderFields } from './message-text.js';
+import { cachedFields, pruneFields, remember, type SearchFields } from './field-cache.js';
 
 /** The charsets SEARCH accepts; anything else answers NO [BADCHARSET (US-ASCII UTF-8)]. */
 export const SEARCH_CHARSETS: readonly string[] = ['US-ASCII', 'UTF-8'];
@@ -93,20 +94,6 @@ function localDay(ms: number, offsetMinutes: number): number {
   return Math.floor((ms + offsetMinutes * 60_000) / 86_400_000);
 }
 
-const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
-
-/** The calendar day written in the Date header (its own zone, RFC 9051 SENTON), else of the parsed date. */
-function sentDay(s: MessageSummary, fallback: number): number {
-  const m = /(\d{1,2})\s+([A-Za-z]{3})[a-z]*\s+(\d{2,4})/.exec(s.envelope.date ?? '');
-  const month = m ? MONTHS.indexOf(m[2]!.toLowerCase()) : -1;
-  if (m && month >= 0) {
-    let year = Number(m[3]);
-    if (m[3]!.length === 2) year += year < 50 ? 2000 : 1900;
-    return Date.UTC(year, month, Number(m[1])) / 86_400_000;
-  }
-  return Math.floor((s.sentDate ?? fallback) / 86_400_000);
-}
-
 function compareDay(key: 'BEFORE' | 'ON' | 'SINCE', day: number, target: number): boolean {
   return key === 'BEFORE' ? day < target : key === 'ON' ? day === target : day >= target;
 }
@@ -124,11 +111,16 @@ class Candidate {
     readonly ctx: SearchContext,
     readonly info: MessageInfo,
     readonly seq: number,
+    private readonly loadSummary: (uid: number) => Promise<MessageSummary> = (uid) => ctx.folder.summary(uid),
   ) {}
 
   summary(): Promise<MessageSummary> {
-    this.summaryP ??= this.ctx.folder.summary(this.info.uid);
+    this.summaryP ??= this.loadSummary(this.info.uid);
     return this.summaryP;
+  }
+  /** Header-derived fields, from the in-memory cache when this folder was searched before. */
+  fields(): SearchFields | Promise<SearchFields> {
+    return cachedFields(this.ctx.folder, this.info.uid) ?? this.summary().then((s) => remember(this.ctx.folder, this.info.uid, s));
   }
   async header(): Promise<readonly HeaderField[]> {
     this.headerP ??= this.summary().then((s) => readHeaderFields(this.ctx.folder, this.info.uid, s));
@@ -222,9 +214,9 @@ async function test(k: SearchKey, c: Candidate): Promise<boolean> {
       for (const x of k.keys) if (!(await test(x, c))) return false;
       return true;
     case 'date': {
-      const s = await c.summary();
       const key = k.key.slice(4) as 'BEFORE' | 'ON' | 'SINCE';
-      return compareDay(key, sentDay(s, c.info.internalDate), dayNumber(k.date));
+      const day = (await c.fields()).sentDay ?? Math.floor(c.info.internalDate / 86_400_000);
+      return compareDay(key, day, dayNumber(k.date));
     }
     case 'header': {
       const name = k.field.toLowerCase();
@@ -235,17 +227,15 @@ async function test(k: SearchKey, c: Candidate): Promise<boolean> {
     case 'text': {
       switch (k.key) {
         case 'SUBJECT':
-          return contains((await c.summary()).decodedSubject, k.value);
-        case 'FROM': {
-          const s = await c.summary();
-          return contains(s.decodedFrom, k.value) || contains(addressText(s.envelope.from), k.value);
-        }
+          return (await c.fields()).subject.includes(k.value.toLowerCase());
+        case 'FROM':
+          return (await c.fields()).from.includes(k.value.toLowerCase());
         case 'TO':
-          return contains(addressText((await c.summary()).envelope.to), k.value);
+          return (await c.fields()).to.includes(k.value.toLowerCase());
         case 'CC':
-          return contains(addressText((await c.summary()).envelope.cc), k.value);
+          return (await c.fields()).cc.includes(k.value.toLowerCase());
         case 'BCC':
-          return contains(addressText((await c.summary()).envelope.bcc), k.value);
+          return (await c.fields()).bcc.includes(k.value.toLowerCase());
         case 'BODY':
           return contains(await c.body(), k.value);
         case 'TEXT':
@@ -258,7 +248,7 @@ async function test(k: SearchKey, c: Candidate): Promise<boolean> {
   }
 }
 
-/** Messages evaluated at once when keys need the summary or the file: overlaps the store's reads. */
+/** Messages evaluated at once when keys need the message file: overlaps the store's reads. */
 const CONCURRENCY = 32;
 
 async function testOrSkip(k: SearchKey, c: Candidate): Promise<boolean> {
@@ -284,15 +274,24 @@ export async function searchMessages(ctx: SearchContext, key: SearchKey): Promis
     for (let i = 0; i < n; i++) if (testState(planned, new Candidate(ctx, ctx.messages[i]!, i + 1))) out.push(i + 1);
     return out;
   }
+  // summaries are fetched one at a time (the store's summary cache is not built for concurrent lookups);
+  // file reads for HEADER/BODY/TEXT overlap
+  let chain: Promise<unknown> = Promise.resolve();
+  const loadSummary = (uid: number): Promise<MessageSummary> => {
+    const p = chain.then(() => ctx.folder.summary(uid));
+    chain = p.catch(() => undefined);
+    return p;
+  };
   const hits = new Uint8Array(n);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < n) {
       const i = next++;
-      if (await testOrSkip(planned, new Candidate(ctx, ctx.messages[i]!, i + 1))) hits[i] = 1;
+      if (await testOrSkip(planned, new Candidate(ctx, ctx.messages[i]!, i + 1, loadSummary))) hits[i] = 1;
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, n) }, worker));
+  pruneFields(ctx.folder);
   const out: number[] = [];
   for (let i = 0; i < n; i++) if (hits[i]) out.push(i + 1);
   return out;

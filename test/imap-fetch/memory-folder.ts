@@ -22,6 +22,7 @@ export class MemoryFolder implements Folder {
   /** How often bodies were read and summaries asked for (cost checks). */
   reads = 0;
   summaries = 0;
+  uidValidity = 1;
 
   add(source: Buffer | string, opts: AddOptions = {}): MessageInfo {
     const buf = toCrlf(Buffer.isBuffer(source) ? source : Buffer.from(source, 'utf8'));
@@ -57,7 +58,7 @@ export class MemoryFolder implements Folder {
   }
 
   state(): FolderState {
-    return { uidValidity: 1, uidNext: this.nextUid, highestModSeq: 1, messages: this.messages };
+    return { uidValidity: this.uidValidity, uidNext: this.nextUid, highestModSeq: 1, messages: this.messages };
   }
   async sync(): Promise<FolderState> {
     return this.state();

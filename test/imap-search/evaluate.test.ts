@@ -142,6 +142,21 @@ describe('SEARCH cost order', () => {
     expect(folder.reads).toBe(before);
   });
 
+  it('a second SUBJECT/FROM search is answered from memory; a new UIDVALIDITY starts over', async () => {
+    const f = new MemoryFolder();
+    f.add('Subject: alpha\r\nFrom: a@example.org\r\n\r\nx\r\n');
+    f.add('Subject: beta\r\nFrom: b@example.org\r\n\r\nx\r\n');
+    const c: SearchContext = { folder: f, messages: f.state().messages, isRecent: () => false };
+    expect(await searchMessages(c, text('SUBJECT', 'ALPHA'))).toEqual([1]);
+    const after = f.summaries;
+    expect(await searchMessages(c, text('FROM', 'b@example'))).toEqual([2]);
+    expect(await searchMessages(c, { kind: 'or', left: text('SUBJECT', 'beta'), right: date('SENTON', 1) })).toEqual([2]);
+    expect(f.summaries).toBe(after);
+    f.uidValidity = 2;
+    expect(await searchMessages(c, text('SUBJECT', 'beta'))).toEqual([2]);
+    expect(f.summaries).toBe(after + 2);
+  });
+
   it('a message expunged elsewhere mid-search does not match and does not fail the search', async () => {
     const f = new MemoryFolder();
     f.add('Subject: one\r\n\r\nhello\r\n');

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import lockfile from 'proper-lockfile';
 import { stringify } from 'smol-toml';
 import { parseToml } from './toml.js';
+import { UserError } from '../errors.js';
 import { commitPaths, isGitRepo } from './git.js';
 import type { Paths } from './paths.js';
 
@@ -26,12 +27,20 @@ export const LOCK_NAME = '.everlock.lock';
 /** Runs `fn` holding the config dir's lock. */
 export async function withConfigLock<T>(paths: Paths, fn: () => Promise<T>): Promise<T> {
   await mkdir(paths.config, { recursive: true });
-  const release = await lockfile.lock(paths.config, {
-    lockfilePath: join(paths.config, LOCK_NAME),
-    stale: 30_000,
-    update: 5_000,
-    retries: { retries: 200, factor: 1.3, minTimeout: 10, maxTimeout: 200, randomize: true },
-  });
+  const lockPath = join(paths.config, LOCK_NAME);
+  let release: () => Promise<void>;
+  try {
+    release = await lockfile.lock(paths.config, {
+      lockfilePath: lockPath,
+      stale: 30_000,
+      update: 5_000,
+      // Up to about two minutes of waiting: enough for dozens of queued commands, each holding it briefly.
+      retries: { retries: 600, factor: 1.3, minTimeout: 10, maxTimeout: 200, randomize: true },
+    });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOCKED') throw new UserError(`the config is locked by another everlock process (${lockPath}); try again`);
+    throw err;
+  }
   try {
     return await fn();
   } finally {

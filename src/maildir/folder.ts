@@ -34,13 +34,14 @@ import { Uidlist } from './uidlist.js';
 import { ModseqLog, type NewRecord } from './modseq.js';
 import { Keywords } from './keywords.js';
 import { DirListing } from './listing.js';
-import { baseOf, curName, flagsToInfo, infoOf, infoToFlags, isSystemFlag, normalizeFlag, sizeField, splitName } from './filename.js';
+import { curName, flagsToInfo, infoToFlags, isSystemFlag, normalizeFlag, sizeField, splitName } from './filename.js';
 import { MaildirMessage, diffStates, findUid } from './message.js';
 import { crlfSizeOfFile, streamMessage } from './read.js';
 import { SummaryCache } from './summary-cache.js';
 import { cloneTmp, commitPlacements, discardTmp, writeTmp, type Placement, type TmpFile } from './deliver.js';
 import { GroupCommit } from './group-commit.js';
 import { readCurStamp, writeCurStamp } from './dir-stamp.js';
+import { curNamesFromLogs, reconcile, type Pending } from './reconcile.js';
 import { FolderWatcher } from './watch.js';
 
 export interface FolderDeps {
@@ -67,14 +68,6 @@ export interface Arrival {
 
 const NEED_LOCK = Symbol('need-lock');
 const STAT_PARALLEL = 64;
-
-interface Pending {
-  uid: number;
-  base: string;
-  name: string;
-  inNew: boolean;
-  info: string;
-}
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
@@ -187,7 +180,7 @@ export class MaildirFolder implements Folder {
       const [now, saved] = await Promise.all([this.curDir.currentStamp(), readCurStamp(this.dir)]);
       if (now !== undefined && now.trusted && saved === `${this.uidlistIdentity()}${now.stamp}`) {
         await this.refreshLogs();
-        ({ names: curNames, positions: curPositions } = this.curNamesFromLogs(newL.names));
+        ({ names: curNames, positions: curPositions } = curNamesFromLogs(this.uidlist, this.modseq, newL.names));
         this.curDir.adopt(curNames, now.stamp);
         this.curSynthesized = true;
       }
@@ -201,7 +194,7 @@ export class MaildirFolder implements Folder {
     }
 
     for (let attempt = 0; ; attempt++) {
-      const r = this.reconcile(newL.names, curNames, curPositions);
+      const r = reconcile(this.uidlist, this.modseq, this.current.messages as readonly MaildirMessage[], (info) => this.flagsFor(info), newL.names, curNames, curPositions);
       const unexplained = r.racy || r.missing.length > 0 || r.unassigned.length > 0 || r.needRecord.length > 0;
       if (!unexplained) {
         this.dirty = false;
@@ -238,99 +231,6 @@ export class MaildirFolder implements Folder {
   /** Ties a cur/ stamp to the UIDVALIDITY it was taken under. */
   private uidlistIdentity(): string {
     return `${this.uidlist.uidValidity}:`;
-  }
-
-  /** cur/ as it must be when its stamp is unchanged: every live message not in new/, named base:2,letters. */
-  private curNamesFromLogs(newNames: readonly string[]): { names: string[]; positions: number[] } {
-    const inNew = new Set<string>();
-    for (const n of newNames) inNew.add(baseOf(n));
-    const ul = this.uidlist;
-    const ms = this.modseq;
-    const names: string[] = [];
-    const positions: number[] = [];
-    for (let i = 0; i < ul.uids.length; i++) {
-      const base = ul.bases[i] as string;
-      if (ul.posOf.get(base) !== i || inNew.has(base)) continue;
-      const slot = ms.slotOf(ul.uids[i] as number);
-      if (slot === undefined || ms.dateAt(slot) < 0) continue;
-      names.push(`${base}:2,${ms.infoAt(slot)}`);
-      positions.push(i);
-    }
-    return { names, positions };
-  }
-
-  /** `curPositions`, when given, are the uidlist positions of `curNames` (a listing rebuilt from the logs). */
-  private reconcile(newNames: readonly string[], curNames: readonly string[], curPositions?: readonly number[]) {
-    const ul = this.uidlist;
-    const ms = this.modseq;
-    const n = ul.uids.length;
-    // Position in the uidlist -> current file name; no per-message map or object on this path.
-    const names = new Array<string | undefined>(n);
-    const isNew = new Uint8Array(n);
-    const stray = new Map<string, { name: string; inNew: boolean }>();
-    let racy = false;
-    for (const name of newNames) {
-      const p = ul.posOf.get(name.indexOf(':') === -1 ? name : baseOf(name));
-      if (p === undefined) stray.set(baseOf(name), { name, inNew: true });
-      else {
-        names[p] = name;
-        isNew[p] = 1;
-      }
-    }
-    for (let k = 0; k < curNames.length; k++) {
-      const name = curNames[k] as string;
-      const base = curPositions ? '' : baseOf(name);
-      const p = curPositions ? curPositions[k] : ul.posOf.get(base);
-      if (p === undefined) {
-        const prev = stray.get(base);
-        if (prev !== undefined && !prev.inNew && prev.name !== name) racy = true;
-        stray.set(base, { name, inNew: false });
-        continue;
-      }
-      const prev = names[p];
-      // One base under two names in cur/: a rename raced with our listing.
-      if (prev !== undefined && isNew[p] === 0 && prev !== name) racy = true;
-      names[p] = name;
-      isNew[p] = 0;
-    }
-    const old = this.current.messages as readonly MaildirMessage[];
-    let oi = 0;
-    let canonical = stray.size === 0;
-    const messages: MaildirMessage[] = [];
-    const missing: number[] = [];
-    const needRecord: Pending[] = [];
-    for (let i = 0; i < n; i++) {
-      const uid = ul.uids[i] as number;
-      const name = names[i];
-      const slot = ms.slotOf(uid);
-      if (name === undefined) {
-        const base = ul.bases[i] as string;
-        // An older duplicate line for the same file is not a message; a file gone unlogged is.
-        if (ul.posOf.get(base) === i && (slot === undefined || ms.dateAt(slot) >= 0)) missing.push(uid);
-        continue;
-      }
-      const inNew = isNew[i] === 1;
-      const info = inNew ? '' : infoOf(name);
-      if (!inNew && canonical) {
-        const bl = (ul.bases[i] as string).length;
-        canonical = name.length >= bl + 3 && name.charCodeAt(bl) === 58 && name.charCodeAt(bl + 1) === 50 && name.charCodeAt(bl + 2) === 44;
-      }
-      if (slot === undefined || ms.dateAt(slot) < 0 || ms.infoAt(slot) !== info) {
-        needRecord.push({ uid, base: ul.bases[i] as string, name, inNew, info });
-        continue;
-      }
-      const modseq = ms.modseqAt(slot);
-      while (oi < old.length && (old[oi] as MaildirMessage).uid < uid) oi++;
-      const prev = old[oi];
-      if (prev !== undefined && prev.uid === uid && prev.file === name && prev.modseq === modseq && prev.inNew === inNew) {
-        messages.push(prev);
-      } else {
-        messages.push(new MaildirMessage(uid, this.flagsFor(info), modseq, ms.vsizeAt(slot), ms.dateAt(slot), name, inNew, ul.bases[i] as string));
-      }
-    }
-    const unassigned: Pending[] = [];
-    for (const [base, f] of stray) unassigned.push({ uid: 0, base, name: f.name, inNew: f.inNew, info: f.inNew ? '' : infoOf(f.name) });
-    return { messages, missing, needRecord, unassigned, racy, canonical };
   }
 
   private filePath(p: { name: string; inNew: boolean }): string {

@@ -36,7 +36,7 @@ export async function sendBounce(deps: DeliveryDeps, snap: ConfigSnapshot, req: 
   await writeFile(path, dsn, { mode: 0o600 });
   try {
     const end = dsn.indexOf('\r\n\r\n');
-    await deliverLocal(deps, snap, { sender: '', path, headers: parseHeaderBlock(dsn.subarray(0, end + 2)), trace: '' }, [{ address: to, mailboxes: local.mailboxes, forward: local.forward }]);
+    await deliverLocal(deps, snap, { sender: '', path, size: dsn.length, headers: parseHeaderBlock(dsn.subarray(0, end + 2)), trace: '' }, [{ address: to, mailboxes: local.mailboxes, forward: local.forward }]);
   } finally {
     await rm(path, { force: true });
   }

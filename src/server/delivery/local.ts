@@ -14,7 +14,7 @@ import { SmtpReply } from '../smtp/errors.js';
 import { decodeHeader, firstHeader, headerLine, headerValues, messageId, type HeaderField } from '../smtp/headers.js';
 import type { QueueFiles, PreparedEntry } from '../queue/files.js';
 import type { Srs } from '../srs.js';
-import { composeSource } from './source.js';
+import { messageSource } from './source.js';
 
 export interface DeliveryDeps {
   readonly store: MailStore;
@@ -37,6 +37,8 @@ export interface LocalMessage {
   /** Envelope MAIL FROM ('' for bounces). */
   readonly sender: string;
   readonly path: string;
+  /** Bytes in the file at `path`. */
+  readonly size: number;
   readonly headers: readonly HeaderField[];
   /** Header lines added in front of every copy (Received, Authentication-Results, DKIM-Signature…), CRLF-ended. */
   readonly trace: string;
@@ -146,7 +148,7 @@ export async function deliverLocal(deps: DeliveryDeps, snap: ConfigSnapshot, msg
             nextAttempt: now,
             attempts: 0,
           },
-          composeSource(prefix, msg.path),
+          await messageSource(prefix, msg.path, msg.size),
         ),
       );
     }
@@ -163,7 +165,7 @@ export async function deliverLocal(deps: DeliveryDeps, snap: ConfigSnapshot, msg
             nextAttempt: now,
             attempts: 0,
           },
-          composeSource(msg.trace, msg.path),
+          await messageSource(msg.trace, msg.path, msg.size),
         ),
       );
     }
@@ -173,7 +175,7 @@ export async function deliverLocal(deps: DeliveryDeps, snap: ConfigSnapshot, msg
       // disclose Bcc recipients to each other, so it is added only when the copies are for one recipient.
       const distinct = new Set(p.targets.map((t) => t.recipient.toLowerCase()));
       const deliveredTo = distinct.size === 1 && !msg.extraTargets?.length ? headerLine('Delivered-To', [...distinct][0]!) : '';
-      await deps.store.deliver(targets, composeSource(returnPath + deliveredTo + msg.trace, msg.path));
+      await deps.store.deliver(targets, await messageSource(returnPath + deliveredTo + msg.trace, msg.path, msg.size));
     }
     for (const e of prepared) await e.commit();
   } catch (err) {

@@ -140,7 +140,7 @@ async function receive(rt: SmtpRuntime, stream: SMTPServerDataStream, session: S
     if (auth.dmarcReject && dmarcDomains) throw replies.dmarcReject();
 
     const trace = receivedHeader(session, hostname, recipients.map((r) => r.address)) + auth.header;
-    const outcomes = await deliverLocal(rt.delivery, snap, { sender, path: spool.path, headers: spool.headers, trace }, recipients);
+    const outcomes = await deliverLocal(rt.delivery, snap, { sender, path: spool.path, size: spool.size, headers: spool.headers, trace }, recipients);
     const refused = outcomes.filter((o) => o.result === 'rejected');
     if (refused.length && refused.length === outcomes.length) throw refused[0]!.reply ?? replies.relayDenied();
     if (refused.length && sender !== '') {

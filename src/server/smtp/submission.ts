@@ -172,6 +172,7 @@ async function submit(rt: SmtpRuntime, stream: SMTPServerDataStream, session: SM
       {
         sender,
         path: spool.path,
+        size: spool.size,
         headers,
         trace,
         extraTargets: [{ mailbox: primaryMailbox(user), folder: 'Sent', flags: ['\\Seen'] }],

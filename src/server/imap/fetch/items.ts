@@ -172,12 +172,62 @@ class Renderer {
   }
 }
 
+const STATE_ATTRIBUTES = new Set(['UID', 'FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'MODSEQ']);
+
+/** Items answerable from MessageInfo alone (no summary, no file): rendered without any await. */
+function stateOnly(items: readonly FetchItem[]): boolean {
+  return items.every((i) => i.kind === 'attribute' && STATE_ATTRIBUTES.has(i.name));
+}
+
+function renderState(ctx: FetchContext, items: readonly FetchItem[], addFlags: boolean): Value[] {
+  const m = ctx.message;
+  const out: Value[] = [];
+  const flags = (): Value => {
+    const f: Value[] = m.flags.map((x) => new Atom(x));
+    if (ctx.recent) f.push(new Atom('\\Recent'));
+    return f;
+  };
+  let sawFlags = false;
+  for (const item of items) {
+    if (item.kind !== 'attribute') continue;
+    switch (item.name) {
+      case 'UID':
+        out.push(new Atom('UID'), m.uid);
+        break;
+      case 'FLAGS':
+        sawFlags = true;
+        out.push(new Atom('FLAGS'), flags());
+        break;
+      case 'INTERNALDATE':
+        out.push(new Atom('INTERNALDATE'), str(formatInternalDate(m.internalDate)));
+        break;
+      case 'RFC822.SIZE':
+        out.push(new Atom('RFC822.SIZE'), m.size);
+        break;
+      case 'MODSEQ':
+        out.push(new Atom('MODSEQ'), [m.modseq]);
+        break;
+      default:
+        break;
+    }
+  }
+  if (addFlags && !sawFlags) out.push(new Atom('FLAGS'), flags());
+  return out;
+}
+
 /**
  * The `name value …` list for one message's FETCH response, items in the order asked. Pass `addFlags` when
  * \Seen was just set implicitly and FLAGS was not asked for: the new flags are then reported too.
- * Throws UnknownCteError (BINARY) and whatever Folder.read / Folder.summary throw (StoreError 'expunged').
+ * Rejects with UnknownCteError (BINARY) and whatever Folder.read / Folder.summary throw (StoreError
+ * 'expunged'). Items that need only MessageInfo (UID FLAGS INTERNALDATE RFC822.SIZE MODSEQ) are rendered
+ * synchronously: the result is then a plain array, so `await` costs no extra work per message.
  */
-export async function renderFetch(ctx: FetchContext, items: readonly FetchItem[], opts: { addFlags?: boolean } = {}): Promise<Value[]> {
+export function renderFetch(ctx: FetchContext, items: readonly FetchItem[], opts: { addFlags?: boolean } = {}): Value[] | Promise<Value[]> {
+  if (stateOnly(items)) return renderState(ctx, items, opts.addFlags ?? false);
+  return renderAsync(ctx, items, opts);
+}
+
+async function renderAsync(ctx: FetchContext, items: readonly FetchItem[], opts: { addFlags?: boolean }): Promise<Value[]> {
   const r = new Renderer(ctx);
   const out: Value[] = [];
   for (const item of items) out.push(...(await r.item(item)));

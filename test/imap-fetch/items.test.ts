@@ -99,6 +99,18 @@ describe('FETCH items', () => {
     expect(mixedBs).toMatch(/ "mixed" \("boundary" "----=_Part_0_12345"\) NIL NIL NIL\)$/);
   });
 
+  it('an encoded message/rfc822 part keeps the message grammar (empty envelope and body)', async () => {
+    const f = new MemoryFolder();
+    const m = f.add(
+      'Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n' +
+        'U3ViamVjdDogeA0KDQp5DQo=\r\n--b--\r\n',
+    );
+    const v = await renderFetch({ folder: f, message: m, recent: false }, [attr('BODY')]);
+    expect(await render(v[1]!)).toBe(
+      '(("message" "rfc822" NIL NIL NIL "base64" 24 (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) ("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 0 0) 0) "mixed")',
+    );
+  });
+
   it('BODY[...] labels, partials and literals', async () => {
     const items: FetchItem[] = [
       { kind: 'section', peek: true, section: { part: [], text: 'HEADER.FIELDS', fields: ['Subject', 'X Odd'] } },

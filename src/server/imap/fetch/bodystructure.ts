@@ -2,7 +2,7 @@
 // A multipart's parts are written back to back, `((...)(...) "mixed" ...)`, so the structure is formatted
 // exactly (exact.ts) rather than as a spaced value list. A multipart with no parts is shown with one empty
 // text/plain part, since the grammar needs at least one (Dovecot does the same).
-import type { BodyPart, ContentParams } from '../../../mime/types.js';
+import type { BodyPart, ContentParams, Envelope } from '../../../mime/types.js';
 import { Raw } from '../protocol/values.js';
 import { envelopeTree } from './envelope.js';
 import { Adjacent, formatTree, nstring, type Tree } from './exact.js';
@@ -23,6 +23,19 @@ const EMPTY_PART: BodyPart = {
   disposition: null,
   language: null,
   location: null,
+};
+
+const EMPTY_ENVELOPE: Envelope = {
+  date: null,
+  subject: null,
+  from: null,
+  sender: null,
+  replyTo: null,
+  to: null,
+  cc: null,
+  bcc: null,
+  inReplyTo: null,
+  messageId: null,
 };
 
 /** RFC 2231 values are kept as `name*` = `charset'lang'%XX…` by the parser; clients decode them. */
@@ -47,7 +60,10 @@ function partTree(part: BodyPart, extensible: boolean): Tree {
   }
   const fields: Tree[] = [part.type, part.subtype, paramsTree(part.params), nstring(part.id), nstring(part.description), part.encoding, part.size];
   if (part.message) fields.push(envelopeTree(part.message.envelope), partTree(part.message.body, extensible), part.lines);
-  else if (part.type === 'text') fields.push(part.lines);
+  else if (part.type === 'message' && (part.subtype === 'rfc822' || part.subtype === 'global')) {
+    // an encoded (e.g. base64) message/rfc822 is not parsed; the grammar still wants envelope, body and lines
+    fields.push(envelopeTree(EMPTY_ENVELOPE), partTree(EMPTY_PART, extensible), part.lines);
+  } else if (part.type === 'text') fields.push(part.lines);
   if (extensible) fields.push(...extension(part, nstring(part.md5)));
   return fields;
 }

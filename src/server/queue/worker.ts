@@ -90,8 +90,8 @@ export class QueueWorker {
 
   private schedule(ms: number): void {
     if (this.timer) clearTimeout(this.timer);
+    // Not unref'd: a running worker keeps the process alive (a queue-only server has no listener to do it).
     this.timer = setTimeout(() => this.scan(), ms);
-    this.timer.unref();
   }
 
   private scan(): void {

@@ -41,7 +41,7 @@ import { SummaryCache } from './summary-cache.js';
 import { cloneTmp, commitPlacements, discardTmp, writeTmp, type Placement, type TmpFile } from './deliver.js';
 import { GroupCommit } from './group-commit.js';
 import { readCurStamp, writeCurStamp } from './dir-stamp.js';
-import { curNamesFromLogs, reconcile, type Pending } from './reconcile.js';
+import { curPositionsFromLogs, reconcile, type Pending } from './reconcile.js';
 import { FolderWatcher } from './watch.js';
 
 export interface FolderDeps {
@@ -168,33 +168,43 @@ export class MaildirFolder implements Folder {
   private async scan(locked: boolean): Promise<MaildirMessage[] | typeof NEED_LOCK> {
     // new/ before cur/: a message moving new/ -> cur/ meanwhile is then seen twice, never missed.
     const newL = await this.newDir.list();
-    let curNames: readonly string[] | undefined;
-    let curPositions: readonly number[] | undefined;
-    let freshCur = false;
+    let positions: number[] | undefined;
     if (locked && this.curSynthesized) {
       // Never record anything on the strength of a rebuilt listing: read the directory.
       this.curDir.invalidate();
       this.curSynthesized = false;
     }
-    if (this.curDir.trustedStamp === undefined && !locked) {
-      const [now, saved] = await Promise.all([this.curDir.currentStamp(), readCurStamp(this.dir)]);
-      if (now !== undefined && now.trusted && saved === `${this.uidlistIdentity()}${now.stamp}`) {
-        await this.refreshLogs();
-        ({ names: curNames, positions: curPositions } = curNamesFromLogs(this.uidlist, this.modseq, newL.names));
-        this.curDir.adopt(curNames, now.stamp);
-        this.curSynthesized = true;
+    if (!locked) {
+      if (this.curSynthesized && !(await this.curDir.changed())) {
+        if (await this.refreshLogs()) positions = curPositionsFromLogs(this.uidlist, this.modseq, newL.names);
+      } else if (this.curDir.trustedStamp === undefined) {
+        const [now, saved] = await Promise.all([this.curDir.currentStamp(), readCurStamp(this.dir)]);
+        if (now !== undefined && now.trusted && saved !== undefined && (await this.refreshLogs()) && saved === `${this.uidlistIdentity()}${now.stamp}`) {
+          positions = curPositionsFromLogs(this.uidlist, this.modseq, newL.names);
+          this.curDir.adopt([], now.stamp);
+          this.curSynthesized = true;
+        }
       }
     }
-    if (curNames === undefined) {
+    let curNames: readonly string[] = [];
+    let freshCur = false;
+    if (positions === undefined) {
+      this.curSynthesized = false;
       const curL = await this.curDir.list();
       curNames = curL.names;
       freshCur = !curL.reused;
-      if (freshCur) this.curSynthesized = false;
       if (!(await this.refreshLogs(locked))) return NEED_LOCK;
     }
 
     for (let attempt = 0; ; attempt++) {
-      const r = reconcile(this.uidlist, this.modseq, this.current.messages as readonly MaildirMessage[], (info) => this.flagsFor(info), newL.names, curNames, curPositions);
+      const r = reconcile(
+        this.uidlist,
+        this.modseq,
+        this.current.messages as readonly MaildirMessage[],
+        (info) => this.flagsFor(info),
+        newL.names,
+        positions ? { positions } : { names: curNames },
+      );
       const unexplained = r.racy || r.missing.length > 0 || r.unassigned.length > 0 || r.needRecord.length > 0;
       if (!unexplained) {
         this.dirty = false;
@@ -419,7 +429,7 @@ export class MaildirFolder implements Folder {
           if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // another session claimed it
           throw storeErrorFromErrno(err, 'message');
         }
-        claimed.push(new MaildirMessage(m.uid, m.flags, m.modseq, m.size, m.internalDate, name, false, m.base));
+        claimed.push(new MaildirMessage(m.uid, m.flags, m.modseq, m.size, m.internalDate, m.base, '', false));
       }
       if (claimed.length > 0) {
         const byUid = new Map(claimed.map((m) => [m.uid, m]));
@@ -451,7 +461,7 @@ export class MaildirFolder implements Folder {
             continue;
           }
           const next = this.computeFlags(m.flags, op, norm);
-          const oldInfo = m.inNew ? '' : splitName(m.file).info;
+          const oldInfo = m.info;
           const info = flagsToInfo(next, (k) => this.keywords.indexOf(k), oldInfo);
           if (info === oldInfo) continue;
           const name = curName(m.base, info);
@@ -478,7 +488,7 @@ export class MaildirFolder implements Folder {
         changed.map(({ m, info }) => ({ uid: m.uid, date: m.internalDate, vsize: m.size, info })),
         [],
       );
-      const updated = changed.map(({ m, name, info }) => new MaildirMessage(m.uid, this.flagsFor(info), modseq, m.size, m.internalDate, name, false, m.base));
+      const updated = changed.map(({ m, info }) => new MaildirMessage(m.uid, this.flagsFor(info), modseq, m.size, m.internalDate, m.base, info, false));
       this.patch(updated, new Set());
       return { updated, modified };
     });

@@ -10,12 +10,19 @@ export class MaildirMessage implements MessageInfo {
     readonly modseq: number,
     readonly size: number,
     readonly internalDate: number,
-    /** File name inside new/ or cur/. */
-    readonly file: string,
-    readonly inNew: boolean,
     /** The uidlist key (file name up to ':'). */
     readonly base: string,
+    /** Flag letters of the file name ('' in new/). */
+    readonly info: string,
+    readonly inNew: boolean,
+    /** The file name when it is not the usual `<base>` (new/) or `<base>:2,<info>` (cur/). */
+    readonly rawName?: string | undefined,
   ) {}
+
+  /** File name inside new/ or cur/, built on demand so 100,000 messages do not hold 100,000 names. */
+  get file(): string {
+    return this.rawName ?? (this.inNew ? this.base : `${this.base}:2,${this.info}`);
+  }
 }
 
 /** Index of `uid` in an array sorted by UID, or -1. */

@@ -29,41 +29,47 @@ export interface Reconciled {
   readonly canonical: boolean;
 }
 
-/** cur/ as it must be when its stamp is unchanged: every live message not in new/, named base:2,letters. */
-export function curNamesFromLogs(ul: Uidlist, ms: ModseqLog, newNames: readonly string[]): { names: string[]; positions: number[] } {
+/**
+ * cur/ as it must be when its stamp is unchanged: the uidlist positions of every live message not in new/,
+ * each named `<base>:2,<logged letters>`. No names are built.
+ */
+export function curPositionsFromLogs(ul: Uidlist, ms: ModseqLog, newNames: readonly string[]): number[] {
   const inNew = new Set<string>();
   for (const n of newNames) inNew.add(baseOf(n));
-  const names: string[] = [];
   const positions: number[] = [];
   for (let i = 0; i < ul.uids.length; i++) {
     const base = ul.bases[i] as string;
-    if (ul.posOf.get(base) !== i || inNew.has(base)) continue;
+    if (ul.posOf.get(base) !== i || (inNew.size > 0 && inNew.has(base))) continue;
     const slot = ms.slotOf(ul.uids[i] as number);
     if (slot === undefined || ms.dateAt(slot) < 0) continue;
-    names.push(`${base}:2,${ms.infoAt(slot)}`);
     positions.push(i);
   }
-  return { names, positions };
+  return positions;
 }
 
+const ABSENT = 0;
+const IN_NEW = 1;
+const IN_CUR = 2;
+/** In cur/ by the logs' account (curPositionsFromLogs), named canonically. */
+const IN_CUR_REBUILT = 3;
+
 /**
- * Joins the listings with the uidlist and the modseq log. `curPositions`, when given, are the uidlist
- * positions of `curNames` (a listing rebuilt from the logs). `old` (sorted by UID) lets unchanged messages
+ * Joins the listings with the uidlist and the modseq log. cur/ is given either as names read from the
+ * directory or as uidlist positions rebuilt from the logs. `old` (sorted by UID) lets unchanged messages
  * keep their objects.
  */
 export function reconcile(
-ul: Uidlist,
-ms: ModseqLog,
-old: readonly MaildirMessage[],
-flagsFor: (info: string) => readonly Flag[],
-newNames: readonly string[],
-curNames: readonly string[],
-curPositions?: readonly number[],
+  ul: Uidlist,
+  ms: ModseqLog,
+  old: readonly MaildirMessage[],
+  flagsFor: (info: string) => readonly Flag[],
+  newNames: readonly string[],
+  cur: { readonly names: readonly string[] } | { readonly positions: readonly number[] },
 ): Reconciled {
   const n = ul.uids.length;
-  // Position in the uidlist -> current file name; no per-message map or object on this path.
+  // Position in the uidlist -> where its file is (and its name when read); no per-message map or object.
   const names = new Array<string | undefined>(n);
-  const isNew = new Uint8Array(n);
+  const where = new Uint8Array(n);
   const stray = new Map<string, { name: string; inNew: boolean }>();
   let racy = false;
   for (const name of newNames) {
@@ -71,24 +77,26 @@ curPositions?: readonly number[],
     if (p === undefined) stray.set(baseOf(name), { name, inNew: true });
     else {
       names[p] = name;
-      isNew[p] = 1;
+      where[p] = IN_NEW;
     }
   }
-  for (let k = 0; k < curNames.length; k++) {
-    const name = curNames[k] as string;
-    const base = curPositions ? '' : baseOf(name);
-    const p = curPositions ? curPositions[k] : ul.posOf.get(base);
-    if (p === undefined) {
-      const prev = stray.get(base);
-      if (prev !== undefined && !prev.inNew && prev.name !== name) racy = true;
-      stray.set(base, { name, inNew: false });
-      continue;
+  if ('positions' in cur) {
+    for (const p of cur.positions) where[p] = IN_CUR_REBUILT;
+  } else {
+    for (const name of cur.names) {
+      const base = baseOf(name);
+      const p = ul.posOf.get(base);
+      if (p === undefined) {
+        const prev = stray.get(base);
+        if (prev !== undefined && !prev.inNew && prev.name !== name) racy = true;
+        stray.set(base, { name, inNew: false });
+        continue;
+      }
+      // One base under two names in cur/: a rename raced with our listing.
+      if (where[p] === IN_CUR && names[p] !== name) racy = true;
+      names[p] = name;
+      where[p] = IN_CUR;
     }
-    const prev = names[p];
-    // One base under two names in cur/: a rename raced with our listing.
-    if (prev !== undefined && isNew[p] === 0 && prev !== name) racy = true;
-    names[p] = name;
-    isNew[p] = 0;
   }
   let oi = 0;
   let canonical = stray.size === 0;
@@ -97,31 +105,43 @@ curPositions?: readonly number[],
   const needRecord: Pending[] = [];
   for (let i = 0; i < n; i++) {
     const uid = ul.uids[i] as number;
-    const name = names[i];
+    const w = where[i];
     const slot = ms.slotOf(uid);
-    if (name === undefined) {
-      const base = ul.bases[i] as string;
+    const base = ul.bases[i] as string;
+    if (w === ABSENT) {
       // An older duplicate line for the same file is not a message; a file gone unlogged is.
       if (ul.posOf.get(base) === i && (slot === undefined || ms.dateAt(slot) >= 0)) missing.push(uid);
       continue;
     }
-    const inNew = isNew[i] === 1;
-    const info = inNew ? '' : infoOf(name);
-    if (!inNew && canonical) {
-      const bl = (ul.bases[i] as string).length;
-      canonical = name.length >= bl + 3 && name.charCodeAt(bl) === 58 && name.charCodeAt(bl + 1) === 50 && name.charCodeAt(bl + 2) === 44;
+    const inNew = w === IN_NEW;
+    let info = '';
+    let raw: string | undefined;
+    if (w === IN_CUR_REBUILT) {
+      info = slot === undefined ? '' : ms.infoAt(slot);
+    } else {
+      const name = names[i] as string;
+      if (inNew) {
+        if (name !== base) raw = name;
+      } else {
+        info = infoOf(name);
+        const bl = base.length;
+        if (name.length !== bl + 3 + info.length || name.charCodeAt(bl) !== 58 || name.charCodeAt(bl + 1) !== 50 || name.charCodeAt(bl + 2) !== 44) {
+          raw = name;
+          canonical = false;
+        }
+      }
     }
     if (slot === undefined || ms.dateAt(slot) < 0 || ms.infoAt(slot) !== info) {
-      needRecord.push({ uid, base: ul.bases[i] as string, name, inNew, info });
+      needRecord.push({ uid, base, name: raw ?? (inNew ? base : `${base}:2,${info}`), inNew, info });
       continue;
     }
     const modseq = ms.modseqAt(slot);
     while (oi < old.length && (old[oi] as MaildirMessage).uid < uid) oi++;
     const prev = old[oi];
-    if (prev !== undefined && prev.uid === uid && prev.file === name && prev.modseq === modseq && prev.inNew === inNew) {
+    if (prev !== undefined && prev.uid === uid && prev.modseq === modseq && prev.inNew === inNew && prev.info === info && prev.rawName === raw) {
       messages.push(prev);
     } else {
-      messages.push(new MaildirMessage(uid, flagsFor(info), modseq, ms.vsizeAt(slot), ms.dateAt(slot), name, inNew, ul.bases[i] as string));
+      messages.push(new MaildirMessage(uid, flagsFor(info), modseq, ms.vsizeAt(slot), ms.dateAt(slot), base, info, inNew, raw));
     }
   }
   const unassigned: Pending[] = [];

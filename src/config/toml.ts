@@ -187,16 +187,19 @@ export function scanPositions(text: string): Map<string, Position> {
           i++;
           return;
         }
+        const at = i;
         record([...path, n], i);
         readValue([...path, n]);
         skipBlank();
         if (text[i] === ',') i++;
+        if (i === at) i++;
       }
     }
     if (c === '{') {
       i++;
+      // TOML 1.1 (and smol-toml) allow newlines, comments and a trailing comma inside inline tables.
       for (;;) {
-        skipSpaces();
+        skipBlank();
         if (text[i] === '}' || i >= text.length) {
           i++;
           return;
@@ -208,8 +211,9 @@ export function scanPositions(text: string): Map<string, Position> {
         if (text[i] === '=') i++;
         skipSpaces();
         readValue([...path, ...keys]);
-        skipSpaces();
+        skipBlank();
         if (text[i] === ',') i++;
+        if (i === at) i++; // never stall on text the scanner does not understand
       }
     }
     while (i < text.length && !/[,\]}\r\n#]/.test(text[i] ?? '')) i++;
@@ -253,6 +257,7 @@ export function scanPositions(text: string): Map<string, Position> {
     readValue([...table, ...keys]);
     // Rest of the line: a comment at most.
     while (i < text.length && text[i] !== '\n') i++;
+    if (i === at) i++;
   }
   return positions;
 }

@@ -84,6 +84,49 @@ describe('parseToml', () => {
     expect(locate(['a', 1, 'b', 0, 'y'])).toEqual({ line: 9, col: 1 });
   });
 
+  it('handles multi-line inline tables with comments and trailing commas', () => {
+    const text = 'a = {\n  b = 1, # one\n  c = { d = [1,\n 2] },\n}\nz = 2\n';
+    const { doc, locate } = parseToml(text, 'i.toml');
+    expect(doc).toEqual({ a: { b: 1, c: { d: [1, 2] } }, z: 2 });
+    expect(locate(['a', 'b'])).toEqual({ line: 2, col: 3 });
+    expect(locate(['a', 'c', 'd', 1])).toEqual({ line: 4, col: 2 });
+    expect(locate(['z'])).toEqual({ line: 6, col: 1 });
+  });
+
+  it('locates every key of tricky documents on a line that names it', () => {
+    const docs = [
+      RULES,
+      [
+        'title = "a # not a comment"',
+        '"key with spaces" = 1',
+        "q = '[not a table]'",
+        '[t]',
+        'x = """',
+        'k = 1',
+        '"""',
+        "y = '''",
+        '[[fake]]' + "'''",
+      ].join('\n'),
+      '[a]\n[a.b]\nc = 1\n[[a.arr]]\nv = "\\" escaped \\""\n[[a.arr]]\nv = 2\n',
+      'x = [ [1, 2], [ "a", "b" ], ]\ndate = 1979-05-27T07:32:00Z\nf = -1.5e3\nstr = "\\u00e9"\n',
+    ];
+    for (const text of docs) {
+      const { doc, locate } = parseToml(text, 't.toml');
+      const lines = text.split('\n');
+      const walk = (v: unknown, path: (string | number)[]): void => {
+        if (path.length > 0 && typeof path[path.length - 1] === 'string') {
+          const pos = locate(path);
+          expect(pos, JSON.stringify(path)).toBeDefined();
+          const key = String(path[path.length - 1]);
+          expect(lines[(pos?.line ?? 0) - 1], `${JSON.stringify(path)} in ${JSON.stringify(text)}`).toContain(key);
+        }
+        if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
+        else if (v && typeof v === 'object' && !(v instanceof Date)) for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
+      };
+      walk(doc, []);
+    }
+  });
+
   it('throws ConfigError with line and column on bad TOML', () => {
     let caught: unknown;
     try {

@@ -67,6 +67,30 @@ describe('section resolution', () => {
     });
   }
 
+  it('a top-level message/rfc822 holding a digest: parts, MIME headers, padding after boundaries', () => {
+    const msg = toCrlf(
+      Buffer.from(
+        'From: outer@example.org\nContent-Type: message/rfc822\n\n' +
+          'From: inner@example.org\nSubject: digest\nContent-Type: multipart/digest; boundary="d"\n\n' +
+          'preamble\n\n--d \n\nFrom: one@example.com\nSubject: one\n\nfirst\n\n' +
+          '--d\t\nX-Part: two\n\nFrom: two@example.com\n\nsecond\n\n--d--\n\nepilogue\n',
+      ),
+    );
+    const inner = msg.subarray(msg.indexOf('From: inner')).toString('latin1');
+    expect(bytesOf(msg, sec('TEXT'))).toBe(inner);
+    expect(bytesOf(msg, sec('1'))).toBe(inner);
+    expect(bytesOf(msg, sec('1.HEADER'))).toBe('From: inner@example.org\r\nSubject: digest\r\nContent-Type: multipart/digest; boundary="d"\r\n\r\n');
+    expect(bytesOf(msg, sec('1.TEXT'))).toBe(inner.slice(inner.indexOf('preamble')));
+    expect(bytesOf(msg, sec('1.1'))).toBe('From: one@example.com\r\nSubject: one\r\n\r\nfirst\r\n');
+    expect(bytesOf(msg, sec('1.1.MIME'))).toBe('\r\n');
+    expect(bytesOf(msg, sec('1.1.HEADER'))).toBe('From: one@example.com\r\nSubject: one\r\n\r\n');
+    expect(bytesOf(msg, sec('1.1.TEXT'))).toBe('first\r\n');
+    expect(bytesOf(msg, sec('1.2.MIME'))).toBe('X-Part: two\r\n\r\n');
+    expect(bytesOf(msg, sec('1.2.TEXT'))).toBe('second\r\n');
+    expect(bytesOf(msg, sec('1.2.1'))).toBe('second\r\n');
+    expect(bytesOf(msg, sec('1.HEADER.FIELDS.NOT', ['content-type', 'FROM']))).toBe('Subject: digest\r\n\r\n');
+  });
+
   it('headerless and empty messages resolve without throwing', () => {
     const headerless = load('headerless.eml');
     expect(bytesOf(headerless, sec('HEADER'))).toBe('');

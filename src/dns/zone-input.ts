@@ -2,7 +2,7 @@
 // published selector (derived from the key files), and which services the listeners offer. Kept apart from
 // zone.ts so the record set stays a pure function.
 import type { Paths } from '../config/paths.js';
-import type { ConfigSnapshot, DomainConfig, ListenerSettings } from '../config/types.js';
+import type { DomainConfig, ListenerSettings, ServerSettings } from '../config/types.js';
 import { dkimTxtValue, publishedSelectors, readDkimKey } from '../dkim/keys.js';
 import type { ZoneInput } from './zone.js';
 
@@ -14,7 +14,7 @@ export interface ZoneInputResult {
 
 export async function zoneInputFor(
   paths: Paths,
-  snap: Pick<ConfigSnapshot, 'server'>,
+  snap: { readonly server: Pick<ServerSettings, 'listen'> },
   domain: DomainConfig,
   opts: { ip?: string | undefined; ip6?: string | undefined },
 ): Promise<ZoneInputResult> {

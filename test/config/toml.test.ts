@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseToml } from '../../src/config/toml.js';
+import { stringify } from 'smol-toml';
+import { parseToml, scanPositions } from '../../src/config/toml.js';
 import { ConfigError } from '../../src/errors.js';
 
 const RULES = `# rules
@@ -122,6 +123,42 @@ describe('parseToml', () => {
         }
         if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
         else if (v && typeof v === 'object' && !(v instanceof Date)) for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
+      };
+      walk(doc, []);
+    }
+  });
+
+  it('finds every key of generated documents (stringify round trip)', () => {
+    let seed = 7;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const names = ['a', 'b.c', 'with space', 'é', 'rule', 'x-y', '1', '"q"', "it's"];
+    const value = (depth: number): unknown => {
+      switch (rnd(depth > 2 ? 4 : 7)) {
+        case 0: return rnd(100);
+        case 1: return `s${rnd(9)} # [x] = "y"`;
+        case 2: return rnd(2) === 0;
+        case 3: return 'multi\nline\n"""';
+        case 4: return Array.from({ length: rnd(3) }, () => value(depth + 1));
+        case 5: return Array.from({ length: 1 + rnd(3) }, () => table(depth + 1)); // array of tables
+        default: return table(depth + 1);
+      }
+    };
+    const table = (depth: number): Record<string, unknown> => {
+      const t: Record<string, unknown> = {};
+      for (let i = rnd(4); i >= 0; i--) t[names[rnd(names.length)] ?? 'k'] = value(depth);
+      return t;
+    };
+    for (let n = 0; n < 200; n++) {
+      const text = stringify(table(0));
+      const { doc } = parseToml(text, 'gen.toml');
+      const positions = scanPositions(text);
+      const walk = (v: unknown, path: (string | number)[]): void => {
+        if (path.length > 0) expect(positions.has(JSON.stringify(path)), `${JSON.stringify(path)} in ${text}`).toBe(true);
+        if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
+        else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
       };
       walk(doc, []);
     }

@@ -9,7 +9,7 @@ import type { DeliveryTarget, MailStore } from '../../maildir/types.js';
 import type { Metrics } from '../metrics.js';
 import { evaluateEnvelope, evaluateRules } from '../../rules/evaluate.js';
 import { canonicalFolder } from '../../rules/folder.js';
-import type { RuleInput } from '../../rules/types.js';
+import type { Direction, RuleInput } from '../../rules/types.js';
 import { SmtpReply } from '../smtp/errors.js';
 import { decodeHeader, firstHeader, headerLine, headerValues, messageId, type HeaderField } from '../smtp/headers.js';
 import type { QueueFiles, PreparedEntry } from '../queue/files.js';
@@ -75,11 +75,12 @@ export function envelopeReject(snap: ConfigSnapshot, sender: string, recipient: 
   return new SmtpReply(a.code, a.enhanced, a.message);
 }
 
-function ruleInput(msg: LocalMessage, recipient: string): RuleInput {
+/** What rules see of a message for one recipient, after DATA. */
+export function ruleInput(msg: Pick<LocalMessage, 'sender' | 'headers'>, recipient: string, direction: Direction = 'inbound'): RuleInput {
   const from = firstHeader(msg.headers, 'from');
   const subject = firstHeader(msg.headers, 'subject');
   return {
-    direction: 'inbound',
+    direction,
     sender: msg.sender.toLowerCase(),
     receiver: recipient.toLowerCase(),
     subject: subject === undefined ? undefined : decodeHeader(subject),

@@ -2,7 +2,8 @@
 // unless insecure auth is allowed; failed logins are throttled per IP. The envelope sender and every From
 // address must be the user's own or granted. Missing Message-ID/Date are added, the message is DKIM-signed for
 // the From domain, local recipients go through the local delivery path, remote ones to the queue, and a copy
-// is filed in the sender's Sent folder — all in one all-or-nothing step before 250.
+// is filed in the sender's Sent folder — all in one all-or-nothing step before 250. Outbound rules
+// (rules.toml direction = "outbound") may refuse, drop or redirect recipients first.
 import { randomBytes } from 'node:crypto';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { authenticate, canSendAs, primaryMailbox, resolveRecipient } from '../../config/directory.js';
@@ -10,6 +11,7 @@ import type { UserConfig } from '../../config/types.js';
 import { loadSigningKeys } from '../../dkim/keys.js';
 import { sendBounce } from '../delivery/bounce.js';
 import { deliverLocal, type LocalRecipient } from '../delivery/local.js';
+import { applyOutboundRules, outboundEnvelopeReject } from '../delivery/outbound-rules.js';
 import { dkimSignMessage } from '../dkim-sign.js';
 import { statusFromReply } from '../dsn.js';
 import { replies, replyForFailure, SmtpReply } from './errors.js';
@@ -111,6 +113,8 @@ export function createSubmissionServer(rt: SmtpRuntime, opts: SubmissionOptions)
       if (addr.lastIndexOf('@') <= 0) return cb(replies.badRecipient());
       const r = resolveRecipient(snap, addr);
       if (r.kind === 'unknown-user') return cb(replies.unknownUser());
+      const refused = outboundEnvelopeReject(snap, session.envelope.mailFrom ? session.envelope.mailFrom.address : '', addr);
+      if (refused) return cb(refused);
       if (r.kind === 'local') txn.local.push({ address: addr.toLowerCase(), mailboxes: r.mailboxes, forward: r.forward });
       else txn.remote.push(addr);
       cb();
@@ -166,6 +170,19 @@ async function submit(rt: SmtpRuntime, stream: SMTPServerDataStream, session: SM
     const trace = receivedHeader(session, snap.server.hostname, [...txn.local.map((r) => r.address), ...txn.remote]) + signatures + added;
     const headers = added ? [...parseAdded(added), ...spool.headers] : spool.headers;
 
+    // Outbound rules may refuse, drop or redirect recipients now that the headers are known.
+    const ruled = applyOutboundRules(snap, sender, headers, [...txn.local.map((r) => r.address), ...txn.remote]);
+    if (!ruled.send.length && ruled.refused.length) throw ruled.refused[0]!.reply;
+    const local: LocalRecipient[] = [];
+    const remote: string[] = [];
+    const unknown: string[] = [];
+    for (const address of ruled.send) {
+      const r = resolveRecipient(snap, address);
+      if (r.kind === 'local') local.push({ address, mailboxes: r.mailboxes, forward: r.forward });
+      else if (r.kind === 'not-local') remote.push(address);
+      else unknown.push(address);
+    }
+
     const outcomes = await deliverLocal(
       rt.delivery,
       snap,
@@ -176,21 +193,27 @@ async function submit(rt: SmtpRuntime, stream: SMTPServerDataStream, session: SM
         headers,
         trace,
         extraTargets: [{ mailbox: primaryMailbox(user), folder: 'Sent', flags: ['\\Seen'] }],
-        remote: txn.remote.length ? { from: sender, recipients: txn.remote, senderDomain: domain?.name ?? fromDomain } : undefined,
+        remote: remote.length ? { from: sender, recipients: remote, senderDomain: domain?.name ?? fromDomain } : undefined,
       },
-      txn.local,
+      local,
     );
-    const refused = outcomes.filter((o) => o.result === 'rejected');
-    if (refused.length) {
+    const failures = [
+      ...ruled.refused.map((f) => ({ recipient: f.recipient, status: f.reply.enhanced, diagnostic: f.reply.toString() })),
+      ...unknown.map((recipient) => ({ recipient, status: '5.1.1', diagnostic: replies.unknownUser().toString() })),
+      ...outcomes
+        .filter((o) => o.result === 'rejected')
+        .map((o) => ({ recipient: o.recipient, status: statusFromReply(o.reply?.message ?? '', true), diagnostic: o.reply?.toString() ?? 'rejected' })),
+    ];
+    if (failures.length) {
       await sendBounce(rt.delivery, snap, {
         to: sender,
-        failures: refused.map((o) => ({ recipient: o.recipient, status: statusFromReply(o.reply?.message ?? '', true), diagnostic: o.reply?.toString() ?? 'rejected' })),
+        failures,
         originalHeaders: Buffer.from(headers.map((h) => `${h.name}: ${h.value}\r\n`).join(''), 'utf8'),
         tmpDir: rt.spoolDir,
       }).catch((err: unknown) => rt.log.error('could not send DSN for refused recipients', { err }));
     }
     rt.metrics?.inc('everlock_smtp_submitted_messages_total');
-    rt.log.info('submitted', { login: user.login, messageId: messageId(headers), from: sender, local: txn.local.length, remote: txn.remote.length, signed: keys.map((k) => k.selector) });
+    rt.log.info('submitted', { login: user.login, messageId: messageId(headers), from: sender, local: local.length, remote: remote.length, dropped: ruled.dropped.length, refused: failures.length, signed: keys.map((k) => k.selector) });
     return `Ok: queued as ${session.id}`;
   } finally {
     await spool.discard();

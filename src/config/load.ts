@@ -63,6 +63,10 @@ async function tomlFiles(dir: string, rel: string, issues: ConfigIssue[]): Promi
   }
 }
 
+function defined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
 function byPriority(a: Rule, b: Rule): number {
   return a.priority - b.priority;
 }
@@ -85,8 +89,9 @@ async function collect(paths: Paths, opts: LoadOptions): Promise<Collected> {
       server = v.settings;
     }
   }
-  const o = opts.server ?? {};
-  server = { ...server, ...o, listen: { ...server.listen, ...o.listen }, limits: { ...server.limits, ...o.limits } };
+  // Overrides win field by field; an override left undefined (a flag not given) keeps the file's value.
+  const o = defined(opts.server ?? {});
+  server = { ...server, ...o, listen: { ...server.listen, ...defined(o.listen ?? {}) }, limits: { ...server.limits, ...defined(o.limits ?? {}) } };
 
   // domains/*.toml
   const domains: ValidatedDomain[] = [];

@@ -95,7 +95,8 @@ describe('config validation', () => {
 
   it('applies server overrides over everlock.toml and defaults', async () => {
     const paths = await configDir({ 'everlock.toml': '[listen]\nsmtp = "127.0.0.1:25"\n' });
-    const snap = await loadConfig(paths, { server: { allowInsecureAuth: true, listen: { ...(await loadConfig(paths)).server.listen, smtp: '127.0.0.1:2525' } }, generation: 4 });
+    const snap = await loadConfig(paths, { server: { hostname: undefined, allowInsecureAuth: true, listen: { ...(await loadConfig(paths)).server.listen, smtp: '127.0.0.1:2525' } }, generation: 4 });
+    expect(snap.server.hostname).toBeTruthy(); // an undefined override keeps the default
     expect(snap.server.listen.smtp).toBe('127.0.0.1:2525');
     expect(snap.server.allowInsecureAuth).toBe(true);
     expect(snap.server.limits.authFailuresPerMinute).toBe(5);

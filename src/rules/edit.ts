@@ -2,7 +2,7 @@
 // its action's fields in one flat list (`type=store folder=Receipts subject_contains=Invoice priority=5`) and
 // writes the TOML shape parse.ts reads. The file is validated before and after the change: a broken rules.toml
 // is reported with file:line:col and left alone, and a new rule that would not load is refused.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { ConfigError, UserError } from '../errors.js';
 import { configFiles, type Paths } from '../config/paths.js';
 import { updateConfigFile, type Doc } from '../config/write.js';
@@ -17,6 +17,7 @@ export const CREATE_KEYS = [...RULE_FIELDS.filter((k) => k !== 'id' && k !== 'ac
 
 /** The current rules, or an empty set when rules.toml does not exist; throws ConfigError when it is broken. */
 export async function readRules(paths: Paths): Promise<ParsedRules> {
+  await requireConfigDir(paths);
   let text: string;
   try {
     text = await readFile(configFiles.rules(paths), 'utf8');
@@ -27,6 +28,16 @@ export async function readRules(paths: Paths): Promise<ParsedRules> {
   const parsed = parseRules(text, RULES_FILE);
   if (parsed.issues.some((i) => i.severity === 'error')) throw new ConfigError(parsed.issues);
   return parsed;
+}
+
+/** A missing config dir is a mistake (wrong --home), not an empty rule set: say so instead of creating it. */
+async function requireConfigDir(paths: Paths): Promise<void> {
+  try {
+    if ((await stat(paths.config)).isDirectory()) return;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  throw new UserError(`${paths.config}: config directory does not exist (create it with everlock init)`);
 }
 
 /** Turns `key=value` arguments into one [[rule]] table. Values are typed by key; the validator does the rest. */

@@ -1,7 +1,10 @@
 // Every domain-tools command given bad input: one clear line on stderr, a non-zero exit, and not one byte of the
 // home changed (config files, key files, git HEAD).
 import { beforeAll, describe, expect, it } from 'vitest';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Home } from './helpers.js';
+import { everlock } from '../support/cli.js';
 
 let home: Home;
 let before: Record<string, string>;
@@ -86,5 +89,25 @@ describe.concurrent('bad input changes nothing', () => {
     expect(lines[0]).toMatch(/^error: /);
     expect(lines[0]).toMatch(message);
     expect(await home.fingerprint()).toEqual(before);
+  });
+});
+
+describe.concurrent('a home that does not exist stays absent', () => {
+  const commands: string[][] = [
+    ['mail', 'domains', 'create', 'example.com'],
+    ['mail', 'domains', 'list'],
+    ['mail', 'aliases', 'add', 'a@example.com', 'b'],
+    ['mail', 'rules', 'create', 'rule-a', 'type=drop'],
+    ['mail', 'rules', 'list'],
+    ['mail', 'rules', 'test', '--from', 'a@b.example', '--to', 'c@d.example'],
+    ['dkim', 'keygen', 'example.com'],
+    ['dns', 'zone', 'example.com'],
+  ];
+  it.each(commands)('%j', async (...args) => {
+    const missing = join(home.dir, '..', 'not-a-home');
+    const r = await everlock([...args, '--home', missing]);
+    expect(r.exitCode).toBe(1);
+    expect(String(r.stderr)).toMatch(/config directory does not exist/);
+    await expect(stat(missing)).rejects.toThrow(/ENOENT/);
   });
 });

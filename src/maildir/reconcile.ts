@@ -37,9 +37,11 @@ export function curPositionsFromLogs(ul: Uidlist, ms: ModseqLog, newNames: reado
   const inNew = new Set<string>();
   for (const n of newNames) inNew.add(baseOf(n));
   const positions: number[] = [];
+  const checkDup = ul.duplicates;
+  const checkNew = inNew.size > 0;
   for (let i = 0; i < ul.uids.length; i++) {
-    const base = ul.bases[i] as string;
-    if (ul.posOf.get(base) !== i || (inNew.size > 0 && inNew.has(base))) continue;
+    if (checkDup && ul.posOf.get(ul.bases[i] as string) !== i) continue;
+    if (checkNew && inNew.has(ul.bases[i] as string)) continue;
     const slot = ms.slotOf(ul.uids[i] as number);
     if (slot === undefined || ms.dateAt(slot) < 0) continue;
     positions.push(i);

@@ -33,9 +33,9 @@ export class Srs {
   reverse(address: string): string | undefined {
     const at = address.lastIndexOf('@');
     const local = at > 0 ? address.slice(0, at) : address;
-    const m = /^SRS0[=+-]([^=]{4})=([A-Z2-7]{2})=([^=]+)=(.+)$/i.exec(local);
+    const m = /^SRS0[=+-](?<hash>[^=]{4})=(?<stamp>[A-Z2-7]{2})=(?<domain>[^=]+)=(?<orig>.+)$/i.exec(local)?.groups;
     if (!m) return undefined;
-    const [, hash, stamp, domain, orig] = m as unknown as [string, string, string, string, string];
+    const { hash = '', stamp = '', domain = '', orig = '' } = m;
     const expected = Buffer.from(this.hash(stamp.toUpperCase(), domain, orig));
     const given = Buffer.from(hash);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;

@@ -142,10 +142,15 @@ async function makeRuntime(ctx: ServerContext, opts: SmtpModuleOptions): Promise
     wakeQueue: () => shared?.worker?.wake(),
   };
   const throttle = new AuthThrottle({ maxFailures: limits().authFailuresPerMinute, lockoutSeconds: limits().authLockoutSeconds });
+  let configured = snap;
   const rt: SmtpRuntime = {
+    // Login throttling follows [limits] live: re-applied whenever a new snapshot has been swapped in.
     config: () => {
       const s = ctx.config();
-      throttle.configure({ maxFailures: s.server.limits.authFailuresPerMinute, lockoutSeconds: s.server.limits.authLockoutSeconds });
+      if (s !== configured) {
+        configured = s;
+        throttle.configure({ maxFailures: s.server.limits.authFailuresPerMinute, lockoutSeconds: s.server.limits.authLockoutSeconds });
+      }
       return s;
     },
     store: ctx.store,

@@ -68,10 +68,8 @@ export async function addUser(paths: Paths, login: string, opts: AddUserOptions)
   checkLogin(login);
   const snap = (await inspectConfig(paths)).snapshot;
   if (snap.users.has(login)) throw new UserError(`user "${login}" already exists`);
-  if (login.includes('@') && !snap.domains.has(splitAddress(login).domain)) {
-    throw new UserError(`domain "${splitAddress(login).domain}" is not configured (everlock mail domains create ${splitAddress(login).domain})`);
-  }
-  const addresses = checkNewAddresses(snap, login, opts.addresses ?? []);
+  // A login that is an address owns it, so it must be one a new user may own.
+  const addresses = checkNewAddresses(snap, login, [...(login.includes('@') ? [login] : []), ...(opts.addresses ?? [])]).filter((a) => a !== login);
   const doc: Doc = {};
   if (opts.password !== undefined) doc.password = await hashPassword(opts.password);
   if (addresses.length > 0) doc.addresses = addresses;

@@ -48,6 +48,7 @@ const cases: { args: string[]; input?: string; message: RegExp; exit?: number }[
   { args: ['users', 'add', 'bob', '--address', 'sales@example.com'], message: /is an alias/ },
   { args: ['users', 'add', 'bob', '--address', 'alice@example.com'], message: /already belongs to user "alice"/ },
   { args: ['users', 'add', 'bob@other.org'], message: /domain "other.org" is not configured/ },
+  { args: ['users', 'add', 'alice@example.com'], message: /"alice@example.com" already belongs to user "alice"/ },
   { args: ['users', 'add', 'bob', '--password-stdin'], input: '\n', message: /empty password/ },
   { args: ['users', 'add'], message: /Missing 1 required arg/, exit: 2 },
   { args: ['users', 'passwd', 'ghost', '--password-stdin'], input: 'x\n', message: /no such user "ghost"/ },

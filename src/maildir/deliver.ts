@@ -3,7 +3,7 @@
 // target's tmp/, hard-linked (or copied) into every other target's tmp/, and only when all copies exist is
 // any of them renamed; a failed rename undoes the ones already made. Stored messages are in canonical CRLF
 // form, so the size on disk (S=) equals the IMAP size (W=) and byte ranges can be read without conversion.
-import { copyFile, link, open, rename, unlink, utimes } from 'node:fs/promises';
+import { copyFile, link, open, readdir, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
@@ -145,4 +145,26 @@ export async function commitPlacements(placements: readonly Placement[], fsync: 
 
 export async function discardTmp(files: readonly TmpFile[]): Promise<void> {
   await Promise.all(files.map((f) => unlinkQuiet(f.tmpPath)));
+}
+
+/** tmp/ files older than this belong to nobody any more (a crash mid-delivery); Dovecot uses the same age. */
+export const STALE_TMP_MS = 36 * 3600 * 1000;
+
+/** Removes stale tmp/ files; returns how many. Never throws: it is housekeeping. */
+export async function cleanStaleTmp(folderDir: string, now = Date.now()): Promise<number> {
+  const dir = join(folderDir, 'tmp');
+  let removed = 0;
+  try {
+    for (const name of await readdir(dir)) {
+      const path = join(dir, name);
+      const st = await stat(path).catch(() => undefined);
+      if (st?.isFile() && now - st.mtimeMs > STALE_TMP_MS) {
+        await unlinkQuiet(path);
+        removed++;
+      }
+    }
+  } catch {
+    // tmp/ missing or unreadable: nothing to clean
+  }
+  return removed;
 }

@@ -1,7 +1,10 @@
 // One open Maildir folder, shared by every session of this process (ref-counted by the store).
-// Invariants (pinned by test/maildir/folder.test.ts, concurrency.test.ts and crash.test.ts):
+// Invariants (pinned by test/maildir/contract.test.ts, concurrency.test.ts, crash.test.ts, cur-stamp.test.ts):
 // - The state is built from three sources read in this order: the new/ and cur/ listings, the uidlist, the
-//   modseq log. A message is visible once it has a UID and a modseq record; flags come from its file name.
+//   modseq log (reconcile.ts joins them). A message is visible once it has a UID and a modseq record; flags
+//   come from its file name. While cur/ keeps the stamp of a listing that matched the logs exactly, a new
+//   process rebuilds that listing from the logs instead of reading it (dir-stamp.ts); nothing is ever
+//   recorded on the strength of a rebuilt listing.
 // - Readers do not lock. A listing that cannot be explained (a known file missing without an expunge record,
 //   one base under two names, a file without UID, flags nobody logged) is re-done under the uidlist lock,
 //   where every everlock writer is quiescent, and whatever is still unexplained is recorded then: new UIDs,
@@ -38,7 +41,7 @@ import { curName, flagsToInfo, infoToFlags, isSystemFlag, normalizeFlag, sizeFie
 import { MaildirMessage, diffStates, findUid } from './message.js';
 import { crlfSizeOfFile, streamMessage } from './read.js';
 import { SummaryCache } from './summary-cache.js';
-import { cloneTmp, commitPlacements, discardTmp, writeTmp, type Placement, type TmpFile } from './deliver.js';
+import { cleanStaleTmp, cloneTmp, commitPlacements, discardTmp, writeTmp, type Placement, type TmpFile } from './deliver.js';
 import { GroupCommit } from './group-commit.js';
 import { readCurStamp, writeCurStamp } from './dir-stamp.js';
 import { curPositionsFromLogs, reconcile, type Pending } from './reconcile.js';
@@ -52,8 +55,9 @@ export interface FolderDeps {
   readonly summarize: (s: Readable) => Promise<MessageSummary>;
   /** Opens a sibling folder of the same mailbox (for copy/move); the caller releases it. */
   readonly openSibling: (name: string) => Promise<MaildirFolder>;
-  /** Adds to the mailbox's quota usage; throws over-quota when a positive delta does not fit. */
+  /** Adds a delta to the mailbox's maildirsize. */
   readonly quota: (bytes: number, messages: number) => Promise<void>;
+  /** Throws over-quota when `bytes` more would not fit. */
   readonly checkQuota: (bytes: number) => Promise<void>;
   readonly onIdle: (folder: MaildirFolder) => void;
 }
@@ -89,6 +93,7 @@ export class MaildirFolder implements Folder {
   private dirty = true;
   /** The cur/ listing held was rebuilt from the caches (dir-stamp.ts), not read. */
   private curSynthesized = false;
+  private tmpCleaned = 0;
   private readonly lock: FolderLock;
   private readonly uidlist: Uidlist;
   private readonly modseq: ModseqLog;
@@ -122,6 +127,12 @@ export class MaildirFolder implements Folder {
   }
 
   sync(): Promise<FolderState> {
+    if (Date.now() - this.tmpCleaned > 3600_000) {
+      this.tmpCleaned = Date.now();
+      void cleanStaleTmp(this.dir).then((n) => {
+        if (n > 0) this.deps.log.info('maildir: removed stale tmp files', { folder: this.dir, files: n });
+      });
+    }
     return this.lock.exclusive(async () => {
       if (!this.dirty && this.opened && !(await this.anythingChanged())) return this.current;
       let r = await this.scan(false);

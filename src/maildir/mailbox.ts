@@ -1,7 +1,7 @@
 // One user's Maildir++ tree: folder management (create with parents, rename with children, delete),
 // subscriptions, special-use, status, append and quota. Folders are opened through the store so that every
 // session of the process shares one MaildirFolder per directory.
-import { mkdir, readdir, rename, rm, stat, watch } from 'node:fs/promises';
+import { readdir, rename, rm, stat, watch } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreError, storeErrorFromErrno } from '../errors.js';
 import type { MailboxAddress } from '../config/types.js';
@@ -268,13 +268,5 @@ export class MaildirMailbox implements Mailbox {
       ac.abort();
       clearInterval(timer);
     };
-  }
-}
-
-export async function ensureDir(path: string): Promise<void> {
-  try {
-    await mkdir(path, { recursive: true, mode: 0o700 });
-  } catch (err) {
-    throw storeErrorFromErrno(err, 'mailbox');
   }
 }

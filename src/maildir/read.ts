@@ -80,10 +80,3 @@ export async function crlfSizeOfFile(path: string): Promise<number> {
     await fh.close();
   }
 }
-
-/** Reads a stream to a buffer (small things only: summaries of messages under the parse limit). */
-export async function collect(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}

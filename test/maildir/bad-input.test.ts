@@ -124,3 +124,18 @@ describe('bad input', () => {
     await store.close();
   });
 });
+
+describe('tmp/ housekeeping', () => {
+  it('removes tmp/ files older than 36 hours and keeps fresh ones', async () => {
+    const { cleanStaleTmp } = await import('../../src/maildir/deliver.js');
+    const { dir, store } = await setup();
+    await writeFile(join(dir, 'tmp', 'old'), 'x');
+    await writeFile(join(dir, 'tmp', 'fresh'), 'y');
+    const { utimes, readdir: ls } = await import('node:fs/promises');
+    const old = (Date.now() - 37 * 3600 * 1000) / 1000;
+    await utimes(join(dir, 'tmp', 'old'), old, old);
+    expect(await cleanStaleTmp(dir)).toBe(1);
+    expect(await ls(join(dir, 'tmp'))).toEqual(['fresh']);
+    await store.close();
+  });
+});

@@ -13,6 +13,7 @@ import type { MessageSummary } from './types.js';
 /** RFC 2047 decoding that never throws (unknown charsets pass through raw). */
 export function decodeHeaderText(value: string | null | undefined): string {
   if (!value) return '';
+  if (!value.includes('=?')) return value;
   try {
     return libmime.decodeWords(value);
   } catch {

@@ -81,6 +81,7 @@ describe('SEARCH keys', () => {
     ['SENTON 25-Nov without Date falls back to INTERNALDATE', date('SENTON', 25), [3, 6]],
     ['SUBJECT decoded, case-insensitive', text('SUBJECT', 'MÜNCHEN'), [2]],
     ['SUBJECT lunch', text('SUBJECT', 'lunch'), [1, 6]],
+    ['SUBJECT in decomposed form (NFD) matches composed text', text('SUBJECT', 'mu\u0308nchen'), [2]],
     ['FROM decoded name', text('FROM', 'andré'), [4]],
     ['FROM domain', text('FROM', 'SHOP.example'), [2]],
     ['TO', text('TO', 'carol'), [1]],

@@ -99,7 +99,9 @@ function compareDay(key: 'BEFORE' | 'ON' | 'SINCE', day: number, target: number)
 }
 
 const has = (m: MessageInfo, flag: string): boolean => m.flags.includes(flag);
-const contains = (hay: string, needle: string): boolean => hay.toLowerCase().includes(needle.toLowerCase());
+/** Unicode-normalised (NFC), lower-cased form used on both sides of every text comparison. */
+export const foldText = (s: string): string => (/[^\x00-\x7f]/.test(s) ? s.normalize('NFC') : s).toLowerCase();
+const contains = (hay: string, needle: string): boolean => foldText(hay).includes(foldText(needle));
 
 /** One message under evaluation; expensive inputs load once, on first use. */
 class Candidate {
@@ -227,15 +229,15 @@ async function test(k: SearchKey, c: Candidate): Promise<boolean> {
     case 'text': {
       switch (k.key) {
         case 'SUBJECT':
-          return (await c.fields()).subject.includes(k.value.toLowerCase());
+          return (await c.fields()).subject.includes(foldText(k.value));
         case 'FROM':
-          return (await c.fields()).from.includes(k.value.toLowerCase());
+          return (await c.fields()).from.includes(foldText(k.value));
         case 'TO':
-          return (await c.fields()).to.includes(k.value.toLowerCase());
+          return (await c.fields()).to.includes(foldText(k.value));
         case 'CC':
-          return (await c.fields()).cc.includes(k.value.toLowerCase());
+          return (await c.fields()).cc.includes(foldText(k.value));
         case 'BCC':
-          return (await c.fields()).bcc.includes(k.value.toLowerCase());
+          return (await c.fields()).bcc.includes(foldText(k.value));
         case 'BODY':
           return contains(await c.body(), k.value);
         case 'TEXT':
@@ -272,6 +274,13 @@ export async function searchMessages(ctx: SearchContext, key: SearchKey): Promis
   if (cost(planned) === Cost.State) {
     const out: number[] = [];
     for (let i = 0; i < n; i++) if (testState(planned, new Candidate(ctx, ctx.messages[i]!, i + 1))) out.push(i + 1);
+    return out;
+  }
+  if (cost(planned) === Cost.Summary) {
+    // summaries only (usually from memory): a plain loop, no worker machinery per message
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) if (await testOrSkip(planned, new Candidate(ctx, ctx.messages[i]!, i + 1))) out.push(i + 1);
+    pruneFields(ctx.folder);
     return out;
   }
   // summaries are fetched one at a time (the store's summary cache is not built for concurrent lookups);

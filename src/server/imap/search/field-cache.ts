@@ -1,4 +1,4 @@
-// The header-derived SEARCH fields of each message (decoded, lower-cased SUBJECT, FROM, TO, CC, BCC text and
+// The header-derived SEARCH fields of each message (decoded, NFC-normalised, lower-cased SUBJECT, FROM, TO, CC, BCC text and
 // the Date header's calendar day), kept in memory per open Folder so that repeated SUBJECT/FROM searches
 // over a large mailbox never go back to the store's summary cache. The Folder object is shared by every
 // session of the process, so one cache serves them all; it is dropped with the Folder (WeakMap) and
@@ -40,13 +40,16 @@ function sentDay(s: MessageSummary): number | null {
   return s.sentDate === null ? null : Math.floor(s.sentDate / 86_400_000);
 }
 
+/** Same folding as the search needle: NFC, then lower case. */
+const fold = (s: string): string => (/[^\x00-\x7f]/.test(s) ? s.normalize('NFC') : s).toLowerCase();
+
 export function fieldsOf(s: MessageSummary): SearchFields {
   return {
-    subject: s.decodedSubject.toLowerCase(),
-    from: `${s.decodedFrom}\n${addressText(s.envelope.from)}`.toLowerCase(),
-    to: addressText(s.envelope.to).toLowerCase(),
-    cc: addressText(s.envelope.cc).toLowerCase(),
-    bcc: addressText(s.envelope.bcc).toLowerCase(),
+    subject: fold(s.decodedSubject),
+    from: fold(`${s.decodedFrom}\n${addressText(s.envelope.from)}`),
+    to: fold(addressText(s.envelope.to)),
+    cc: fold(addressText(s.envelope.cc)),
+    bcc: fold(addressText(s.envelope.bcc)),
     sentDay: sentDay(s),
   };
 }

@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { loadConfig } from '../../src/config/load.js';
 import { hashPassword } from '../../src/config/passwords.js';
 import { dataFiles, type Paths } from '../../src/config/paths.js';
-import type { ConfigSnapshot, ServerSettings } from '../../src/config/types.js';
+import type { ConfigSnapshot, LimitSettings, ServerSettings } from '../../src/config/types.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import { openMailStore } from '../../src/maildir/index.js';
 import type { MailStore } from '../../src/maildir/types.js';
@@ -24,7 +24,7 @@ export interface HarnessOptions {
   /** login -> password (addresses default from the login) plus optional extra TOML. */
   readonly users?: Record<string, { password: string; toml?: string }>;
   readonly rules?: string;
-  readonly server?: Partial<ServerSettings>;
+  readonly server?: Omit<Partial<ServerSettings>, 'limits'> & { limits?: Partial<LimitSettings> };
   readonly modules?: SmtpModuleOptions;
   /** Only these modules (default all). */
   readonly only?: readonly string[];

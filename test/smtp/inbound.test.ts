@@ -15,7 +15,7 @@ describe('inbound SMTP', () => {
       domains: { 'example.com': DOMAIN },
       users: { alice: { password: 'secret-alice', toml: 'addresses = ["alice@example.com"]\n' } },
       only: ['smtp'],
-      server: { limits: { maxMessageBytes: 200_000 } as never },
+      server: { limits: { maxMessageBytes: 200_000 } },
     });
   });
   afterAll(() => h.stop({ closeStore: true }));
@@ -90,7 +90,7 @@ describe('inbound rate limits', () => {
       domains: { 'example.com': DOMAIN },
       users: { alice: { password: 'pw', toml: 'addresses = ["alice@example.com"]\n' } },
       only: ['smtp'],
-      server: { limits: { smtpConnectionsPerIp: 2, smtpMessagesPerIpPerMinute: 2, smtpCommandsPerIpPerMinute: 30 } as never },
+      server: { limits: { smtpConnectionsPerIp: 2, smtpMessagesPerIpPerMinute: 2, smtpCommandsPerIpPerMinute: 30 } },
     });
   });
   afterAll(() => h.stop({ closeStore: true }));

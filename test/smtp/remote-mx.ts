@@ -20,6 +20,8 @@ export interface RemoteMx {
   /** Delay before answering DATA; while waiting the message is not yet recorded. */
   dataDelayMs: number;
   dataAttempts: number;
+  /** Answer at most this many DATA commands with 250; later ones are held unanswered until the client goes away. */
+  acceptLimit: number;
   close(): Promise<void>;
 }
 
@@ -31,6 +33,7 @@ export async function startRemoteMx(): Promise<RemoteMx> {
     rcptReplies: new Map(),
     dataDelayMs: 0,
     dataAttempts: 0,
+    acceptLimit: Infinity,
     close: async () => {},
   };
   const closed = new Set<string>();
@@ -52,6 +55,7 @@ export async function startRemoteMx(): Promise<RemoteMx> {
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
         mx.dataAttempts++;
+        if (mx.received.length >= mx.acceptLimit) return; // held: no answer, nothing recorded
         const code = mx.script.shift() ?? 250;
         setTimeout(() => {
           // The client went away before our answer: like a server that commits only when it replies, keep nothing.

@@ -1,6 +1,6 @@
 // One delivery attempt for one destination: connect to the route's hosts in order until one answers, then
 // MAIL/RCPT/DATA with nodemailer's SMTP client, opportunistic STARTTLS (certificates are not verified: that is
-// what opportunistic means; MTA-STS/DANE are not implemented). Returns a verdict per recipient.
+// what opportunistic means; MTA-STS and DANE are out of scope). Returns a verdict per recipient.
 import { createReadStream } from 'node:fs';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { Route, Hop, RelayTarget } from './route.js';

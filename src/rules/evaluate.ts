@@ -10,7 +10,7 @@
 // Header fields (`subject_contains`, `message_id`, `header_from_contains`, `header`) never match while the
 // headers are unknown (at RCPT time). Callers that decide before DATA use `evaluateEnvelope`, which says when
 // the answer depends on headers instead of skipping such rules.
-import { compileGlob, type GlobMatcher } from './glob.js';
+import { compileLowerGlob, type GlobMatcher } from './glob.js';
 import type { Direction, Rule, RuleAction, RuleDecision, RuleInput } from './types.js';
 
 export const DEFAULT_ACTIONS: Readonly<Record<Direction, RuleAction>> = {
@@ -24,8 +24,9 @@ export function defaultDecision(direction: Direction): RuleDecision {
 
 /** The first rule of `input.direction` whose match fields all match, or the default. `rules` must be in evaluation order. */
 export function evaluateRules(rules: readonly Rule[], input: RuleInput): RuleDecision {
+  const env = envelopeOf(input);
   for (const rule of rules) {
-    if (rule.direction === input.direction && envelopeMatches(rule, input) && headersMatch(rule, input)) {
+    if (rule.direction === input.direction && envelopeMatches(rule, env) && headersMatch(rule, input)) {
       return { rule, action: rule.action };
     }
   }
@@ -48,8 +49,9 @@ export type EnvelopeDecision =
  * settles it unless it also needs headers, in which case the answer waits for DATA.
  */
 export function evaluateEnvelope(rules: readonly Rule[], input: RuleInput): EnvelopeDecision {
+  const env = envelopeOf(input);
   for (const rule of rules) {
-    if (rule.direction !== input.direction || !envelopeMatches(rule, input)) continue;
+    if (rule.direction !== input.direction || !envelopeMatches(rule, env)) continue;
     if (needsHeaders(rule)) return { decided: false, pending: rule };
     return { decided: true, decision: { rule, action: rule.action } };
   }
@@ -71,25 +73,37 @@ function globsOf(rule: Rule): Compiled {
   if (!c) {
     const m = rule.match;
     c = {
-      sender: m.sender === undefined ? undefined : compileGlob(m.sender),
-      receiver: m.receiver === undefined ? undefined : compileGlob(m.receiver),
-      domain: m.domain === undefined ? undefined : compileGlob(m.domain),
-      localPart: m.localPart === undefined ? undefined : compileGlob(m.localPart),
+      sender: m.sender === undefined ? undefined : compileLowerGlob(m.sender),
+      receiver: m.receiver === undefined ? undefined : compileLowerGlob(m.receiver),
+      domain: m.domain === undefined ? undefined : compileLowerGlob(m.domain),
+      localPart: m.localPart === undefined ? undefined : compileLowerGlob(m.localPart),
     };
     compiled.set(rule, c);
   }
   return c;
 }
 
-function envelopeMatches(rule: Rule, input: RuleInput): boolean {
+/** The envelope values globs see, lower-cased once per decision. */
+interface Envelope {
+  sender: string;
+  receiver: string;
+  localPart: string;
+  domain: string;
+}
+
+function envelopeOf(input: RuleInput): Envelope {
+  const sender = input.sender.toLowerCase();
+  const receiver = input.receiver.toLowerCase();
+  const local = splitAt(input.direction === 'inbound' ? receiver : sender);
+  return { sender, receiver, localPart: local.localPart, domain: local.domain };
+}
+
+function envelopeMatches(rule: Rule, env: Envelope): boolean {
   const g = globsOf(rule);
-  if (g.sender && !g.sender(input.sender)) return false;
-  if (g.receiver && !g.receiver(input.receiver)) return false;
-  if (g.domain || g.localPart) {
-    const local = splitAt(input.direction === 'inbound' ? input.receiver : input.sender);
-    if (g.domain && !g.domain(local.domain)) return false;
-    if (g.localPart && !g.localPart(local.localPart)) return false;
-  }
+  if (g.sender && !g.sender(env.sender)) return false;
+  if (g.receiver && !g.receiver(env.receiver)) return false;
+  if (g.domain && !g.domain(env.domain)) return false;
+  if (g.localPart && !g.localPart(env.localPart)) return false;
   return true;
 }
 

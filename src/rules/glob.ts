@@ -1,36 +1,34 @@
 // Match-field globs for rules.toml (SPEC §5): `*` stands for any run of characters (possibly empty), every other
-// character is literal, matching is case-insensitive and covers the whole value. The matcher is a linear
-// two-pointer walk with one backtrack point, not a RegExp, so a hostile pattern cannot make delivery slow.
+// character is literal, matching is case-insensitive and covers the whole value. A pattern is split at its stars
+// once: the first piece must be a prefix, the last a suffix, and the pieces between are found left to right with
+// indexOf (leftmost placement is always the best one when the only wildcard is `*`). No RegExp and no
+// backtracking, so a hostile pattern cannot make delivery slow.
 
 export type GlobMatcher = (value: string) => boolean;
 
-/** Compiles `pattern` once; the returned function is what evaluation calls per recipient. */
+/** Compiles `pattern` once into a case-insensitive matcher for any value. */
 export function compileGlob(pattern: string): GlobMatcher {
-  const p = pattern.toLowerCase();
-  if (!p.includes('*')) return (value) => value.toLowerCase() === p;
-  return (value) => globMatch(p, value.toLowerCase());
+  const lower = compileLowerGlob(pattern);
+  return (value) => lower(value.toLowerCase());
 }
 
-/** `pattern` and `value` must already be lower-cased. */
-function globMatch(pattern: string, value: string): boolean {
-  let p = 0;
-  let v = 0;
-  let star = -1; // position in pattern just after the last `*` seen
-  let mark = 0; // position in value where that `*` started matching
-  while (v < value.length) {
-    if (p < pattern.length && pattern[p] === '*') {
-      star = ++p;
-      mark = v;
-    } else if (p < pattern.length && pattern[p] === value[v]) {
-      p++;
-      v++;
-    } else if (star >= 0) {
-      p = star;
-      v = ++mark;
-    } else {
-      return false;
+/** The same for values the caller has already lower-cased (evaluation lower-cases each envelope once). */
+export function compileLowerGlob(pattern: string): GlobMatcher {
+  const parts = pattern.toLowerCase().split('*');
+  const first = parts[0] ?? '';
+  if (parts.length === 1) return (value) => value === first;
+  const last = parts[parts.length - 1] ?? '';
+  const middle = parts.slice(1, -1).filter((s) => s.length > 0);
+  const minLength = first.length + last.length + middle.reduce((n, s) => n + s.length, 0);
+  return (value) => {
+    if (value.length < minLength || !value.startsWith(first) || !value.endsWith(last)) return false;
+    let pos = first.length;
+    const end = value.length - last.length;
+    for (const piece of middle) {
+      const at = value.indexOf(piece, pos);
+      if (at < 0 || at + piece.length > end) return false;
+      pos = at + piece.length;
     }
-  }
-  while (p < pattern.length && pattern[p] === '*') p++;
-  return p === pattern.length;
+    return true;
+  };
 }

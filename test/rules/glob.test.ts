@@ -28,6 +28,14 @@ describe('compileGlob', () => {
     ['a?c', 'a?c', true],
     ['a.c', 'abc', false], // `.` is literal, not a RegExp dot
     ['[a]', '[a]', true],
+    ['a*a', 'a', false], // prefix and suffix may not overlap
+    ['a*a', 'aa', true],
+    ['ab*ba', 'aba', false],
+    ['*ab*ab*', 'abab', true],
+    ['*ab*ab', 'aab', false],
+    ['x*ab*ab*y', 'xab-abab-y', true],
+    ['*.example', 'shop.example', true],
+    ['*.example', 'example', false],
   ];
   it.each(cases)('%j ~ %j -> %s', (pattern, value, expected) => {
     expect(compileGlob(pattern)(value)).toBe(expected);

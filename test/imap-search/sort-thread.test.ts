@@ -75,6 +75,13 @@ describe('SORT', () => {
     expect(await sort(k('DISPLAYFROM'))).toEqual([2, 3, 4, 1]);
     expect(await sort(k('DISPLAYTO'))).toEqual([3, 2, 4, 1]);
   });
+  it('a repeated SORT is answered from memory', async () => {
+    await sort(k('DATE'), k('SUBJECT'));
+    const before = folder.summaries;
+    expect(await sort(k('FROM'), k('DISPLAYTO', true))).toEqual([2, 4, 3, 1]);
+    expect(folder.summaries).toBe(before);
+  });
+
   it('sorts only the given subset', async () => {
     expect(await sortMessages(ctx, [k('ARRIVAL')], [1, 3])).toEqual([3, 1]);
   });

@@ -1,12 +1,13 @@
-// The header-derived SEARCH fields of each message (decoded, NFC-normalised, lower-cased SUBJECT, FROM, TO, CC, BCC text and
-// the Date header's calendar day), kept in memory per open Folder so that repeated SUBJECT/FROM searches
-// over a large mailbox never go back to the store's summary cache. The Folder object is shared by every
+// The header-derived SEARCH and SORT fields of each message (decoded, NFC-normalised, lower-cased SUBJECT,
+// FROM, TO, CC, BCC text, the Date header, and the SORT keys), kept in memory per open Folder so that
+// repeated SUBJECT/FROM searches and SORTs over a large mailbox never go back to the store's summary cache. The Folder object is shared by every
 // session of the process, so one cache serves them all; it is dropped with the Folder (WeakMap) and
 // cleared when UIDVALIDITY changes (UIDs could then be reused). Entries of expunged messages are pruned once
 // they outnumber the live ones.
 import type { Folder } from '../../../maildir/types.js';
 import type { MessageSummary } from '../../../mime/types.js';
 import { addressText } from './message-text.js';
+import { sortKeysOf, type SortKeys } from './sort-keys.js';
 
 export interface SearchFields {
   readonly subject: string;
@@ -17,6 +18,10 @@ export interface SearchFields {
   readonly bcc: string;
   /** Day number (days since the epoch) written in the Date header, or null when there is none. */
   readonly sentDay: number | null;
+  /** The Date header parsed (ms), or null: SORT DATE and THREAD fall back to INTERNALDATE. */
+  readonly sentDate: number | null;
+  /** SORT keys (RFC 5256 / RFC 5957), computed the first time the message is sorted. */
+  readonly sort?: SortKeys | undefined;
 }
 
 interface FolderCache {
@@ -51,6 +56,7 @@ export function fieldsOf(s: MessageSummary): SearchFields {
     cc: fold(addressText(s.envelope.cc)),
     bcc: fold(addressText(s.envelope.bcc)),
     sentDay: sentDay(s),
+    sentDate: s.sentDate,
   };
 }
 
@@ -72,6 +78,14 @@ export function cachedFields(folder: Folder, uid: number): SearchFields | undefi
 export function remember(folder: Folder, uid: number, summary: MessageSummary): SearchFields {
   const c = cacheFor(folder);
   const f = fieldsOf(summary);
+  c.map.set(uid, f);
+  return f;
+}
+
+/** Cached fields with SORT keys, computing what is missing from the summary. */
+export function rememberWithSort(folder: Folder, uid: number, summary: MessageSummary): SearchFields & { readonly sort: SortKeys } {
+  const c = cacheFor(folder);
+  const f = { ...(c.map.get(uid) ?? fieldsOf(summary)), sort: sortKeysOf(summary) };
   c.map.set(uid, f);
   return f;
 }

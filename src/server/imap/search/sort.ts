@@ -1,11 +1,11 @@
-// RFC 5256 SORT (and RFC 5957 DISPLAYFROM/DISPLAYTO). Keys come from MessageInfo and the cached summary;
+// RFC 5256 SORT (and RFC 5957 DISPLAYFROM/DISPLAYTO). Keys come from MessageInfo and the search field cache
+// (filled from the store's summary on first use, so repeated sorts of a large mailbox stay in memory);
 // strings compare with i;ascii-casemap, display names with a Unicode case fold; ties fall back to the next
 // criterion and finally to sequence number order, as the RFC requires.
 import type { Folder, MessageInfo } from '../../../maildir/types.js';
-import type { Address, MessageSummary } from '../../../mime/types.js';
-import { decodeHeaderText } from '../../../mime/summarize.js';
+import type { MessageSummary } from '../../../mime/types.js';
 import type { SortCriterion } from '../protocol/ast.js';
-import { baseSubject, casemap } from './base-subject.js';
+import { cachedFields, rememberWithSort, type SearchFields } from './field-cache.js';
 
 export interface SortContext {
   readonly folder: Folder;
@@ -13,46 +13,33 @@ export interface SortContext {
   readonly messages: readonly MessageInfo[];
 }
 
-function firstMailbox(list: readonly Address[] | null): string {
-  const a = list?.find((x) => x.host !== null);
-  return a?.mailbox ?? '';
-}
-
-/** RFC 5957: the display name if there is one, else the address. */
-function displayName(list: readonly Address[] | null): string {
-  const a = list?.find((x) => x.host !== null);
-  if (!a) return '';
-  const name = a.name ? decodeHeaderText(a.name).trim() : '';
-  return name !== '' ? name : `${a.mailbox ?? ''}@${a.host ?? ''}`;
-}
-
 /** The sent date for SORT DATE and THREAD: the Date header, or INTERNALDATE when it is missing or bad. */
-export function sentDateOf(info: MessageInfo, s: MessageSummary): number {
+export function sentDateOf(info: MessageInfo, s: Pick<MessageSummary, 'sentDate'>): number {
   return s.sentDate ?? info.internalDate;
 }
 
 type KeyValue = number | string;
 
-function keyOf(key: SortCriterion['key'], info: MessageInfo, s: MessageSummary | undefined): KeyValue {
+function keyOf(key: SortCriterion['key'], info: MessageInfo, f: SearchFields | undefined): KeyValue {
   switch (key) {
     case 'ARRIVAL':
       return info.internalDate;
     case 'SIZE':
       return info.size;
     case 'DATE':
-      return sentDateOf(info, s!);
+      return sentDateOf(info, f!);
     case 'CC':
-      return casemap(firstMailbox(s!.envelope.cc));
+      return f!.sort!.cc;
     case 'FROM':
-      return casemap(firstMailbox(s!.envelope.from));
+      return f!.sort!.from;
     case 'TO':
-      return casemap(firstMailbox(s!.envelope.to));
+      return f!.sort!.to;
     case 'SUBJECT':
-      return casemap(baseSubject(s!.decodedSubject, true).base);
+      return f!.sort!.subject;
     case 'DISPLAYFROM':
-      return displayName(s!.envelope.from).toLowerCase();
+      return f!.sort!.displayFrom;
     case 'DISPLAYTO':
-      return displayName(s!.envelope.to).toLowerCase();
+      return f!.sort!.displayTo;
   }
 }
 
@@ -70,8 +57,12 @@ export async function sortMessages(ctx: SortContext, criteria: readonly SortCrit
   for (const seq of seqs) {
     const info = ctx.messages[seq - 1];
     if (!info) continue;
-    const s = needSummary ? await ctx.folder.summary(info.uid) : undefined;
-    rows.push({ seq, keys: criteria.map((c) => keyOf(c.key, info, s)) });
+    let f: SearchFields | undefined;
+    if (needSummary) {
+      f = cachedFields(ctx.folder, info.uid);
+      if (f?.sort === undefined) f = rememberWithSort(ctx.folder, info.uid, await ctx.folder.summary(info.uid));
+    }
+    rows.push({ seq, keys: criteria.map((c) => keyOf(c.key, info, f)) });
   }
   rows.sort((a, b) => {
     for (let i = 0; i < criteria.length; i++) {

@@ -61,7 +61,9 @@ class FolderData {
   uidValidity: number;
   uidNext = 1;
   highestModSeq = 1;
-  messages: readonly MessageInfo[] = [];
+  /** Appends go to `pending` so bulk loads stay linear; `messages` is the immutable snapshot readers get. */
+  private snapshot: readonly MessageInfo[] = [];
+  private pending: MessageInfo[] = [];
   readonly bodies = new Map<number, Buffer>();
   readonly summaries = new Map<number, MessageSummary>();
   readonly unclaimed = new Set<number>();
@@ -74,6 +76,19 @@ class FolderData {
     uidValidity: number,
   ) {
     this.uidValidity = uidValidity;
+  }
+
+  get messages(): readonly MessageInfo[] {
+    if (this.pending.length) {
+      this.snapshot = [...this.snapshot, ...this.pending];
+      this.pending = [];
+    }
+    return this.snapshot;
+  }
+
+  set messages(next: readonly MessageInfo[]) {
+    this.pending = [];
+    this.snapshot = next;
   }
 
   emit(change: FolderChange): void {
@@ -91,7 +106,7 @@ class FolderData {
     };
     this.bodies.set(uid, body);
     this.unclaimed.add(uid);
-    this.messages = [...this.messages, info];
+    this.pending.push(info);
     this.emit({ type: 'added', messages: [info] });
     return info;
   }
@@ -311,8 +326,7 @@ class MemoryMailbox implements Mailbox {
   async append(folder: string, source: MessageSource, opts?: AppendOptions): Promise<{ uid: number; uidValidity: number }> {
     const f = this.folder(folder);
     const body = crlf(await readSource(source));
-    const used = (await this.quota()).usedBytes;
-    if (this.quotaBytes > 0 && used + body.length > this.quotaBytes) throw new StoreError('over-quota', 'quota exceeded');
+    if (this.quotaBytes > 0 && (await this.quota()).usedBytes + body.length > this.quotaBytes) throw new StoreError('over-quota', 'quota exceeded');
     const info = f.add(body, opts);
     return { uid: info.uid, uidValidity: f.uidValidity };
   }

@@ -8,6 +8,8 @@ import { no, ok } from '../errors.js';
 import type { FetchItem, FetchModifiers } from '../protocol/ast.js';
 import { atom, Raw } from '../protocol/values.js';
 import { formatUidSet, resolveSet } from '../session/sequence.js';
+import { formatInternalDate } from '../fetch/internal-date.js';
+import type { MessageInfo } from '../../../maildir/types.js';
 import { SELECTED, type CommandSpec } from './types.js';
 
 export const fetch: CommandSpec = {
@@ -72,6 +74,18 @@ export const fetch: CommandSpec = {
       }
     }
 
+    if (items.every((it) => it.kind === 'attribute' && STATE_ATTRIBUTES.has(it.name))) {
+      // UID/FLAGS/… only: answered from the view without awaiting per message (a 100,000-message
+      // `UID FETCH 1:* (UID FLAGS)` is one tight loop).
+      const names = items.map((it) => (it.kind === 'attribute' ? it.name : ''));
+      for (let k = 0; k < positions.length; k++) {
+        const i = positions[k]!;
+        session.sendLine(stateLine(i + 1, view.messages[i]!, names, view.recent.has(view.messages[i]!.uid)));
+        if (k % 512 === 511) await session.maybeFlush();
+      }
+      return ok(`${uid ? 'UID ' : ''}FETCH completed`);
+    }
+
     let missing = false;
     for (const i of positions) {
       const message = view.messages[i]!;
@@ -94,3 +108,31 @@ export const fetch: CommandSpec = {
     return ok(`${uid ? 'UID ' : ''}FETCH completed`);
   },
 };
+
+const STATE_ATTRIBUTES = new Set(['UID', 'FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'MODSEQ']);
+
+/** `* n FETCH (...)` for attributes held in MessageInfo; flags are atoms, the date our own formatting. */
+function stateLine(seq: number, m: MessageInfo, names: readonly string[], recent: boolean): string {
+  let out = `* ${seq} FETCH (`;
+  for (let k = 0; k < names.length; k++) {
+    if (k > 0) out += ' ';
+    switch (names[k]) {
+      case 'UID':
+        out += `UID ${m.uid}`;
+        break;
+      case 'FLAGS':
+        out += `FLAGS (${recent ? [...m.flags, '\\Recent'].join(' ') : m.flags.join(' ')})`;
+        break;
+      case 'INTERNALDATE':
+        out += `INTERNALDATE "${formatInternalDate(m.internalDate)}"`;
+        break;
+      case 'RFC822.SIZE':
+        out += `RFC822.SIZE ${m.size}`;
+        break;
+      case 'MODSEQ':
+        out += `MODSEQ (${m.modseq})`;
+        break;
+    }
+  }
+  return out + ')';
+}

@@ -83,6 +83,8 @@ export class Session {
   private closed = false;
   private out: Chunk[] = [];
   private outBytes = 0;
+  /** `out` holds a streamed literal: write it out before buffering more behind it. */
+  private outHasStream = false;
   private writing: Promise<void> = Promise.resolve();
   private idleTimer: NodeJS.Timeout | undefined;
   private readonly onData = (chunk: Buffer): void => this.receive(chunk);
@@ -287,7 +289,10 @@ export class Session {
 
   /** Queues a line of our own protocol text (no user data). */
   sendLine(text: string): void {
-    this.push([Buffer.from(text + '\r\n', 'utf8')]);
+    const b = Buffer.from(text + '\r\n', 'utf8');
+    this.out.push(b);
+    this.outBytes += b.length;
+    if (this.opts.ioDebug) this.log.debug('S: ' + traceLine(b, false));
   }
 
   /** Queues encoded chunks. */
@@ -295,19 +300,21 @@ export class Session {
     for (const c of chunks) {
       this.out.push(c);
       if (Buffer.isBuffer(c)) this.outBytes += c.length;
+      else this.outHasStream = true;
     }
     if (this.opts.ioDebug) for (const c of chunks) if (Buffer.isBuffer(c)) this.log.debug('S: ' + traceLine(c, false));
   }
 
   /** Writes out queued output when enough has accumulated (long FETCH loops call this per message). */
   async maybeFlush(): Promise<void> {
-    if (this.outBytes >= FLUSH_AT || this.out.some((c) => !Buffer.isBuffer(c))) await this.flush();
+    if (this.outBytes >= FLUSH_AT || this.outHasStream) await this.flush();
   }
 
   flush(): Promise<void> {
     const chunks = this.out;
     this.out = [];
     this.outBytes = 0;
+    this.outHasStream = false;
     if (chunks.length === 0) return this.writing;
     this.writing = this.writing.then(() => this.writeChunks(chunks)).catch((err: unknown) => {
       this.log.debug('write failed', { err: err instanceof Error ? err.message : String(err) });

@@ -158,7 +158,7 @@ function validateRule(
     name,
     priority,
     direction,
-    match: Object.fromEntries(Object.entries(match).filter(([, v]) => v !== undefined)) as RuleMatch,
+    match,
     action,
     file,
     line,

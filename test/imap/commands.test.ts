@@ -123,7 +123,7 @@ describe('authenticated', () => {
       S: * LIST (\\Noselect) "/" ""
       S: a5 OK LIST completed
       C: a6 LIST "" Pro%
-      S: * LIST (\\Noselect \\HasChildren) "/" Projects
+      S: * LIST (\\HasChildren) "/" Projects
       S: a6 OK LIST completed
     `);
     await transcript(h.client, `

@@ -35,6 +35,11 @@ const DEFAULT_FOLDERS: readonly [string, SpecialUse][] = [
 ];
 const SYSTEM = ['\\Seen', '\\Answered', '\\Flagged', '\\Deleted', '\\Draft'];
 
+/** Same rule as the Maildir++ layout: no ".", no empty level, no control characters. */
+function validName(name: string): boolean {
+  return name !== '' && name.length <= 255 && !name.includes('.') && !name.split('/').some((p) => p === '') && !/[\x00-\x1f\x7f]/.test(name);
+}
+
 async function readSource(source: MessageSource): Promise<Buffer> {
   if (Buffer.isBuffer(source)) return source;
   const chunks: Buffer[] = [];
@@ -258,11 +263,15 @@ class MemoryMailbox implements Mailbox {
   }
 
   async createFolder(name: string, specialUse?: SpecialUse): Promise<void> {
-    if (name === '' || name.includes('.') || name.split('/').some((p) => p === '') || name.length > 255) {
-      throw new StoreError('invalid-name', 'invalid folder name');
-    }
+    if (!validName(name)) throw new StoreError('invalid-name', 'invalid folder name');
     if ([...this.folders.keys()].some((n) => n.toLowerCase() === name.toLowerCase() && (n === 'INBOX' || n === name))) {
       throw new StoreError('exists', 'folder exists');
+    }
+    // Parents are created too, as the Maildir++ layout implies them.
+    const parts = name.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const parent = parts.slice(0, i).join('/');
+      if (!this.folders.has(parent)) this.folders.set(parent, new FolderData(parent, undefined, this.nextValidity++));
     }
     this.folders.set(name, new FolderData(name, specialUse, this.nextValidity++));
     this.changed();
@@ -279,7 +288,7 @@ class MemoryMailbox implements Mailbox {
   async renameFolder(from: string, to: string): Promise<void> {
     const src = this.folder(from);
     if (this.folders.has(to)) throw new StoreError('exists', 'folder exists');
-    if (to === '' || to.includes('.') || to.split('/').some((p) => p === '')) throw new StoreError('invalid-name', 'invalid folder name');
+    if (!validName(to)) throw new StoreError('invalid-name', 'invalid folder name');
     if (from === 'INBOX') {
       const dest = new FolderData(to, undefined, this.nextValidity++);
       this.folders.set(to, dest);

@@ -1,9 +1,10 @@
 // RFC 9051 §6.4.4 SEARCH (and RFC 3501 keys, RFC 7162 MODSEQ, RFC 5032 OLDER/YOUNGER, RFC 5182 `$`).
 // Invariants: keys are ranked by cost and an AND evaluates cheap ones first (flags, size, dates and numbers
-// from the in-memory state; then the cached summary for SUBJECT/FROM/TO/CC/BCC/SENT*; then header bytes for
-// HEADER; last, bodies for BODY/TEXT), so the expensive reads happen only for messages still in the running.
-// Text matching is on decoded content (RFC 2047 headers, transfer encodings and charsets of text parts),
-// case-insensitive substring. Search strings arrive already decoded from the command's CHARSET.
+// from the in-memory state; then header-derived fields for SUBJECT/FROM/TO/CC/BCC/SENT*, kept in memory by
+// field-cache.ts after the first load of a summary; then header bytes for HEADER; last, bodies for BODY/TEXT),
+// so the expensive reads happen only for messages still in the running. Text matching is on decoded content
+// (RFC 2047 headers, transfer encodings and charsets of text parts): NFC-normalised, case-insensitive
+// substring. Search strings arrive already decoded from the command's CHARSET.
 import { StoreError } from '../../../errors.js';
 import type { Folder, MessageInfo } from '../../../maildir/types.js';
 import type { MessageSummary } from '../../../mime/types.js';
@@ -100,7 +101,7 @@ function compareDay(key: 'BEFORE' | 'ON' | 'SINCE', day: number, target: number)
 
 const has = (m: MessageInfo, flag: string): boolean => m.flags.includes(flag);
 /** Unicode-normalised (NFC), lower-cased form used on both sides of every text comparison. */
-export const foldText = (s: string): string => (/[^\x00-\x7f]/.test(s) ? s.normalize('NFC') : s).toLowerCase();
+const foldText = (s: string): string => (/[^\x00-\x7f]/.test(s) ? s.normalize('NFC') : s).toLowerCase();
 const contains = (hay: string, needle: string): boolean => foldText(hay).includes(foldText(needle));
 
 /** One message under evaluation; expensive inputs load once, on first use. */

@@ -1,6 +1,7 @@
 // imapflow (a real client) against the real listener and the Maildir store.
 import { ImapFlow } from 'imapflow';
 import { afterEach, describe, expect, it } from 'vitest';
+import { openMailStore } from '../../src/maildir/index.js';
 import { SAMPLE } from './harness.js';
 import { startRealServer } from './real-server.js';
 
@@ -75,6 +76,24 @@ describe('imapflow against the real server', () => {
     expect(latency).toBeLessThan(1000);
     console.log(`IDLE push latency (APPEND in another session -> * EXISTS): ${latency} ms`);
     void idling;
+  });
+
+  it('IDLE pushes a delivery made by another store instance (another process) in under a second', async () => {
+    const { server, root } = await startRealServer();
+    const watcher = client(server.port);
+    await watcher.connect();
+    await watcher.mailboxOpen('INBOX');
+    const seen = new Promise<number>((resolve) => watcher.on('exists', (d: { count: number }) => resolve(d.count)));
+    void watcher.idle();
+    await new Promise((r) => setTimeout(r, 100));
+    const other = openMailStore({ root, fsync: false, watch: false });
+    const t0 = Date.now();
+    await other.deliver([{ mailbox: { domain: 'example.com', local: 'alice' }, folder: 'INBOX' }], Buffer.from(SAMPLE(5)));
+    expect(await seen).toBe(1);
+    const latency = Date.now() - t0;
+    expect(latency).toBeLessThan(1000);
+    console.log(`IDLE push latency (delivery by another store instance -> * EXISTS): ${latency} ms`);
+    await other.close();
   });
 
   it('two sessions on one folder see flag changes and expunges', async () => {

@@ -25,6 +25,9 @@ export class SpoolTooBig extends Error {
   }
 }
 
+/** Spool directories already created by this process (one mkdir per directory, not per message). */
+const madeDirs = new Set<string>();
+
 /** Limit for the part of the header block kept in memory; longer header blocks are still stored, not parsed. */
 const MAX_HEADER_BYTES = 1024 * 1024;
 
@@ -33,13 +36,18 @@ const MAX_HEADER_BYTES = 1024 * 1024;
  * Throws SpoolTooBig (and removes the file) when more than `maxBytes` arrive; the input is drained either way.
  */
 export async function spoolMessage(input: Readable, dir: string, maxBytes: number): Promise<SpooledMessage> {
-  await mkdir(dir, { recursive: true });
+  if (!madeDirs.has(dir)) {
+    await mkdir(dir, { recursive: true });
+    madeDirs.add(dir);
+  }
   const path = join(dir, `msg-${Date.now()}-${randomBytes(8).toString('hex')}.eml`);
   const capture = new HeaderCapture(maxBytes);
   try {
     await pipeline(input, capture, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
   } catch (err) {
     await rm(path, { force: true });
+    // The directory vanished (removed by hand): create it again for the next message.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') madeDirs.delete(dir);
     throw err;
   }
   if (capture.tooBig) {

@@ -72,6 +72,7 @@ export interface Arrival {
 
 const NEED_LOCK = Symbol('need-lock');
 const STAT_PARALLEL = 64;
+const RECORD_CHUNK = 4000;
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
@@ -207,6 +208,10 @@ export class MaildirFolder implements Folder {
       if (!(await this.refreshLogs(locked))) return NEED_LOCK;
     }
 
+    // No modseq records at all for a non-empty uidlist: a cold open. Everything must be recorded under the
+    // lock anyway; reconciling 100,000 messages twice would only double the garbage.
+    if (!locked && this.modseq.isEmpty && this.uidlist.uids.length > 0) return NEED_LOCK;
+
     for (let attempt = 0; ; attempt++) {
       const r = reconcile(
         this.uidlist,
@@ -282,29 +287,33 @@ export class MaildirFolder implements Folder {
         needRecord.push(s.p);
       });
     }
-    const added: NewRecord[] = [];
-    const unsized: Array<{ p: Pending; date: number }> = [];
     // Internal dates come from mtimes. A cold open stats every file: synchronous stats of cached inodes in
-    // chunks are ten times faster than one promise each, and yielding between chunks keeps the loop alive.
-    for (let i = 0; i < needRecord.length; i++) {
-      const p = needRecord[i] as Pending;
-      const prev = this.modseq.get(p.uid);
-      if (prev !== undefined && prev.date >= 0) {
-        added.push({ uid: p.uid, date: prev.date, vsize: prev.vsize, info: p.info });
-        continue;
-      }
-      const st = statSync(this.filePath(p), { throwIfNoEntry: false });
-      if (st === undefined) continue; // vanished meanwhile: the next sync sees it gone
-      const w = sizeField(p.base, 'W') ?? this.uidlist.vsizes.get(p.uid);
-      if (w !== undefined) added.push({ uid: p.uid, date: Math.floor(st.mtimeMs), vsize: w, info: p.info });
-      else unsized.push({ p, date: Math.floor(st.mtimeMs) });
-      if (i % 2000 === 1999) await new Promise((r) => setImmediate(r));
-    }
-    for (const r of await mapLimit(unsized, STAT_PARALLEL, async ({ p, date }) => ({ p, date, v: await vsizeOf(p) }))) {
-      if (r.v !== undefined) added.push({ uid: r.p.uid, date: r.date, vsize: r.v, info: r.p.info });
-    }
+    // chunks are ten times faster than one promise each; each chunk is logged before the next is read, which
+    // keeps memory flat and the event loop alive.
     if (missing.length > 0) this.deps.log.debug('maildir: files gone without an expunge record', { folder: this.dir, uids: missing.length });
-    await this.modseq.append(this.uidlist.uidValidity, added, missing);
+    let expunged: readonly number[] = missing;
+    for (let from = 0; from < needRecord.length || expunged.length > 0; from += RECORD_CHUNK) {
+      const added: NewRecord[] = [];
+      const unsized: Array<{ p: Pending; date: number }> = [];
+      for (const p of needRecord.slice(from, from + RECORD_CHUNK)) {
+        const prev = this.modseq.get(p.uid);
+        if (prev !== undefined && prev.date >= 0) {
+          added.push({ uid: p.uid, date: prev.date, vsize: prev.vsize, info: p.info });
+          continue;
+        }
+        const st = statSync(this.filePath(p), { throwIfNoEntry: false });
+        if (st === undefined) continue; // vanished meanwhile: the next sync sees it gone
+        const w = sizeField(p.base, 'W') ?? this.uidlist.vsizes.get(p.uid);
+        if (w !== undefined) added.push({ uid: p.uid, date: Math.floor(st.mtimeMs), vsize: w, info: p.info });
+        else unsized.push({ p, date: Math.floor(st.mtimeMs) });
+      }
+      for (const r of await mapLimit(unsized, STAT_PARALLEL, async ({ p, date }) => ({ p, date, v: await vsizeOf(p) }))) {
+        if (r.v !== undefined) added.push({ uid: r.p.uid, date: r.date, vsize: r.v, info: r.p.info });
+      }
+      await this.modseq.append(this.uidlist.uidValidity, added, expunged);
+      expunged = [];
+      if (from + RECORD_CHUNK < needRecord.length) await new Promise((r) => setImmediate(r));
+    }
     await this.maybeCompact();
   }
 

@@ -58,6 +58,10 @@ export class ModseqLog {
     return { modseq: this.modseqs[s] as number, date: this.dates[s] as number, vsize: this.vsizes[s] as number, info: this.infos[s] as string };
   }
 
+  get isEmpty(): boolean {
+    return this.slots.size === 0;
+  }
+
   has(uid: number): boolean {
     return this.slots.has(uid);
   }

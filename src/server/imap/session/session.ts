@@ -16,7 +16,7 @@ import { bad, completionForError, serverBug, type Completion } from '../errors.j
 import { type Chunk, encodeLine } from '../protocol/encode.js';
 import { ParseError, Parser } from '../protocol/parser.js';
 import { CommandFramer, type Frame } from '../protocol/tokenizer.js';
-import { atom, type Value } from '../protocol/values.js';
+import { Atom, atom, type Value } from '../protocol/values.js';
 import { SequenceError } from './sequence.js';
 import type { AuthenticatedUser, SessionState } from './state.js';
 import type { MailboxView } from './view.js';
@@ -420,15 +420,18 @@ export class Session {
   async sendUpdates(allowExpunge: boolean): Promise<void> {
     if (this.state.kind !== 'selected') return;
     const view = this.state.view;
-    const before = view.exists;
     const lines = await view.refresh(view.folder.state(), {
       allowExpunge,
       qresync: this.enabled.has('QRESYNC'),
       condstore: this.condstoreActive,
     });
-    for (const l of lines) this.send(l);
-    if (view.exists > before || lines.length > 0) {
-      if (await view.claimRecent()) this.send([view.recent.size, atom('RECENT')]);
+    for (const l of lines) {
+      this.send(l);
+      // RECENT follows every EXISTS (RFC 3501 §7.3.2): new messages are claimed for this session first.
+      if (l[1] instanceof Atom && l[1].value === 'EXISTS') {
+        await view.claimRecent();
+        this.send([view.recent.size, atom('RECENT')]);
+      }
     }
   }
 

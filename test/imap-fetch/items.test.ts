@@ -167,6 +167,34 @@ describe('FETCH items', () => {
     expect(await render(v)).toBe(`(UID ${mixed.uid} FLAGS (\\Seen))`);
   });
 
+  it('top-level HEADER and HEADER.FIELDS come from the message start, without the summary', async () => {
+    const f = new MemoryFolder();
+    const m = f.add(fixture('mixed-attachment.eml'));
+    const items: FetchItem[] = [
+      attr('UID'),
+      attr('RFC822.SIZE'),
+      { kind: 'section', peek: true, section: { part: [], text: 'HEADER.FIELDS', fields: ['From', 'Subject', 'Content-Type'] } },
+    ];
+    const lits = await literalBytes(await renderFetch({ folder: f, message: m, recent: false }, items));
+    expect(lits[0]!.toString()).toBe('From: Bob <bob@example.com>\r\nSubject: The report\r\nContent-Type: multipart/mixed;\r\n boundary="----=_Part_0_12345"\r\n\r\n');
+    expect(f.summaries).toBe(0);
+  });
+
+  it('a header longer than the first read falls back to the summary and stays exact', async () => {
+    const f = new MemoryFolder();
+    const long = `X-Long: ${'y'.repeat(40_000)}\r\nSubject: after the long one\r\n\r\nbody\r\n`;
+    const m = f.add(long);
+    const v = await renderFetch({ folder: f, message: m, recent: false }, [
+      attr('RFC822.HEADER'),
+      { kind: 'section', peek: true, section: { part: [], text: 'HEADER.FIELDS.NOT', fields: ['X-Long'] } },
+    ]);
+    const lits = (await literalBytes(v)).map((b) => b.toString());
+    expect(lits).toEqual([long.slice(0, long.indexOf('body')), 'Subject: after the long one\r\n\r\n']);
+    const headerless = f.add('no header here\r\nat all\r\n');
+    const h = await renderFetch({ folder: f, message: headerless, recent: false }, [attr('RFC822.HEADER')]);
+    expect(await render(h)).toBe('(RFC822.HEADER "")');
+  });
+
   it('a fetch of flags and sizes reads neither body nor summary', async () => {
     const before = { reads: folder.reads, summaries: folder.summaries };
     await fetchOne(folder, mixed.uid, [attr('UID'), attr('FLAGS'), attr('RFC822.SIZE'), attr('INTERNALDATE')]);

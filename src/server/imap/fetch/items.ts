@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import type { Folder, MessageInfo } from '../../../maildir/types.js';
 import type { MessageSummary } from '../../../mime/types.js';
 import { decodeTransfer, isKnownEncoding } from '../../../mime/transfer-decode.js';
+import { parseHeaderBlock } from '../../../mime/header-block.js';
 import type { FetchItem, Partial, Section } from '../protocol/ast.js';
 import { Atom, Literal, Raw, Str, str, type Value } from '../protocol/values.js';
 import { bodyStructureValue } from './bodystructure.js';
@@ -42,12 +43,15 @@ export function fetchSetsSeen(items: readonly FetchItem[]): boolean {
 export function fetchNeedsSummary(items: readonly FetchItem[]): boolean {
   return items.some(
     (i) =>
-      (i.kind === 'section' && (i.section.part.length > 0 || i.section.text !== undefined)) ||
+      (i.kind === 'section' && (i.section.part.length > 0 || i.section.text === 'TEXT')) ||
       i.kind === 'binary' ||
       i.kind === 'binary-size' ||
-      (i.kind === 'attribute' && ['ENVELOPE', 'BODYSTRUCTURE', 'BODY', 'RFC822.HEADER', 'RFC822.TEXT'].includes(i.name)),
+      (i.kind === 'attribute' && ['ENVELOPE', 'BODYSTRUCTURE', 'BODY', 'RFC822.TEXT'].includes(i.name)),
   );
 }
+
+/** How much of a message is read to find its header without the summary. */
+const HEADER_PROBE = 16 * 1024;
 
 const ATOM_SAFE = /^[!#$&'*+\-.0-9:<=>?@A-Z^_`a-z|~/]+$/;
 
@@ -84,6 +88,23 @@ class Renderer {
   summary(): Promise<MessageSummary> {
     this.summaryP ??= this.ctx.folder.summary(this.ctx.message.uid);
     return this.summaryP;
+  }
+
+  /**
+   * The message's header block (through the blank line), read from the start of the message; the summary
+   * is consulted only when the header is longer than the first read or the summary is already loaded.
+   */
+  async topHeader(): Promise<Buffer> {
+    const uid = this.ctx.message.uid;
+    if (!this.summaryP) {
+      const len = Math.min(this.ctx.message.size, HEADER_PROBE);
+      const head = len > 0 ? await readAll(await this.ctx.folder.read(uid, { start: 0, end: len })) : Buffer.alloc(0);
+      const block = parseHeaderBlock(head, 0, head.length);
+      // trustworthy only if the header ended on a complete line inside what was read, or the message is whole
+      if (head.length >= this.ctx.message.size || block.bodyStart <= head.lastIndexOf(0x0a)) return head.subarray(0, block.bodyStart);
+    }
+    const end = (await this.summary()).body.bodyStart;
+    return end > 0 ? readAll(await this.ctx.folder.read(uid, { start: 0, end })) : Buffer.alloc(0);
   }
 
   /** Bytes [start, end) of the message, partial applied, streamed as a literal. */
@@ -127,8 +148,16 @@ class Renderer {
     switch (item.kind) {
       case 'section': {
         const label = `BODY[${sectionLabel(item.section)}]${item.partial ? `<${item.partial.start}>` : ''}`;
-        // BODY[] needs no structure: skip the summary
-        if (item.section.part.length === 0 && item.section.text === undefined) return [new Raw(label), await this.range(0, m.size, item.partial)];
+        const sec = item.section;
+        // BODY[] needs no structure, and the top-level header is found by reading the message's start: both
+        // skip the summary (Thunderbird's first sync asks BODY.PEEK[HEADER.FIELDS (...)] of every message)
+        if (sec.part.length === 0 && sec.text === undefined) return [new Raw(label), await this.range(0, m.size, item.partial)];
+        if (sec.part.length === 0 && (sec.text === 'HEADER' || sec.text === 'HEADER.FIELDS' || sec.text === 'HEADER.FIELDS.NOT')) {
+          const header = await this.topHeader();
+          const data = sec.text === 'HEADER' ? header : filterHeader(header, sec.fields ?? [], sec.text === 'HEADER.FIELDS.NOT');
+          const { from, to } = applyPartial(data.length, item.partial);
+          return [new Raw(label), bytesValue(data.subarray(from, to))];
+        }
         const s = await this.summary();
         return [new Raw(label), await this.section(resolveSection(s.body, item.section), item.partial)];
       }
@@ -163,7 +192,7 @@ class Renderer {
       case 'RFC822':
         return [new Atom('RFC822'), await this.range(0, m.size, undefined)];
       case 'RFC822.HEADER':
-        return [new Atom('RFC822.HEADER'), await this.range(0, (await this.summary()).body.bodyStart, undefined)];
+        return [new Atom('RFC822.HEADER'), bytesValue(await this.topHeader())];
       case 'RFC822.TEXT': {
         const s = await this.summary();
         return [new Atom('RFC822.TEXT'), await this.range(s.body.bodyStart, m.size, undefined)];

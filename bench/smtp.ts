@@ -177,7 +177,7 @@ async function drive(): Promise<void> {
       { metric: 'accepted', value: latencies.length, unit: 'msgs' },
       { metric: 'stored in INBOX', value: stored, unit: 'msgs' },
       { metric: 'failed', value: failures, unit: 'msgs' },
-      { metric: 'MailStore.deliver alone', value: storeOnly, unit: 'msg/s' },
+      { metric: 'MailStore.deliver alone (same concurrency, fresh folder)', value: storeOnly, unit: 'msg/s' },
     ],
     { messages: MESSAGES, connections: CONNECTIONS, messageBytes: SIZE, seconds, durable: true },
   );

@@ -123,3 +123,27 @@ describe('inbound rate limits', () => {
     c.close();
   });
 });
+
+describe('inbound with no domain configured', () => {
+  it('refuses everything by default and accepts anything in bootstrap mode', async () => {
+    const closed = await startHarness({ only: ['smtp'] });
+    const open = await startHarness({ only: ['smtp'], server: { acceptAnyRecipient: true } });
+    try {
+      const c = await WireClient.open(closed.ports.smtp!);
+      await c.reply();
+      await c.cmd('EHLO client.test');
+      await c.cmd('MAIL FROM:<x@sender.test>');
+      expect((await c.cmd('RCPT TO:<anyone@anywhere.test>')).text).toMatch(/^550 5\.7\.1 /);
+      c.close();
+
+      const swaks = await execa('swaks', ['--server', '127.0.0.1', '--port', String(open.ports.smtp), '--from', 'x@sender.test', '--to', 'anyone@anywhere.test', '--body', 'bootstrap'], { reject: false });
+      expect(swaks.exitCode, swaks.stdout).toBe(0);
+      const msgs = await open.messages('anyone@anywhere.test');
+      expect(msgs).toHaveLength(1);
+      expect(msgs[0]).toContain('bootstrap');
+    } finally {
+      await closed.stop({ closeStore: true });
+      await open.stop({ closeStore: true });
+    }
+  });
+});

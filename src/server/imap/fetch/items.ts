@@ -39,17 +39,6 @@ export function fetchSetsSeen(items: readonly FetchItem[]): boolean {
   );
 }
 
-/** Does rendering these items need the message summary (so callers can prefetch)? */
-export function fetchNeedsSummary(items: readonly FetchItem[]): boolean {
-  return items.some(
-    (i) =>
-      (i.kind === 'section' && (i.section.part.length > 0 || i.section.text === 'TEXT')) ||
-      i.kind === 'binary' ||
-      i.kind === 'binary-size' ||
-      (i.kind === 'attribute' && ['ENVELOPE', 'BODYSTRUCTURE', 'BODY', 'RFC822.TEXT'].includes(i.name)),
-  );
-}
-
 /** How much of a message is read to find its header without the summary. */
 const HEADER_PROBE = 16 * 1024;
 

@@ -100,6 +100,8 @@ export function createSubmissionServer(rt: SmtpRuntime, opts: SubmissionOptions)
         log.info('sender refused', { login: user.login, from: address.address });
         return cb(replies.notOwned(address.address ? `<${address.address}>` : 'the null sender'));
       }
+      const domain = rt.config().domains.get(address.address.slice(address.address.lastIndexOf('@') + 1).toLowerCase());
+      if (domain && !domain.submission.enabled) return cb(new SmtpReply(550, '5.7.1', `Submission is disabled for ${domain.name}`));
       txns.set(session, { local: [], remote: [] });
       cb();
     },

@@ -80,12 +80,16 @@ function leafDefaults(type: string, params: ContentParams): ContentParams {
   return params;
 }
 
-export function parsePart(ctx: ParseContext, start: number, end: number, parentSubtype: string | null, depth: number): BodyPart {
-  const { buf } = ctx;
-  const block = parseHeaderBlock(buf, start, end);
-  const fields = block.fields;
-  const bodyStart = Math.min(block.bodyStart, end);
+/** What a part's header says, resolved with the defaults: shared by the buffer and the streaming parser. */
+export interface PartDescription {
+  readonly base: Omit<BodyPart, 'type' | 'subtype' | 'params' | 'lines' | 'children' | 'message'>;
+  readonly type: string;
+  readonly subtype: string;
+  readonly params: ContentParams;
+  readonly encoding: string;
+}
 
+export function describePart(fields: readonly HeaderField[], start: number, bodyStart: number, end: number, parentSubtype: string | null): PartDescription {
   const defaultDigest = parentSubtype === 'digest';
   const ctRaw = text(fields, 'content-type');
   let type = defaultDigest ? 'message' : 'text';
@@ -109,7 +113,6 @@ export function parsePart(ctx: ParseContext, start: number, end: number, parentS
   const disp = dispRaw === null ? null : parseStructured(dispRaw);
   const langRaw = text(fields, 'content-language');
   const language = langRaw === null ? null : langRaw.split(',').map((l) => l.trim()).filter((l) => l !== '');
-
   const base = {
     headerStart: start,
     bodyStart,
@@ -123,36 +126,53 @@ export function parsePart(ctx: ParseContext, start: number, end: number, parentS
     language: language && language.length > 0 ? language : null,
     location: text(fields, 'content-location'),
   };
+  return { base, type, subtype, params, encoding };
+}
 
-  if (type === 'multipart' && depth < MAX_DEPTH) {
-    const boundary = params['boundary'];
-    if (boundary !== undefined && boundary !== '') {
-      const delims = findDelimiters(buf, Buffer.from(boundary, 'utf8'), bodyStart, end);
-      const children: BodyPart[] = [];
-      for (let i = 0; i < delims.length; i++) {
-        const d = delims[i]!;
-        if (d.close) break;
-        const nextDelim = delims[i + 1];
-        const partStart = d.next;
-        const partEnd = nextDelim ? Math.max(partStart, nextDelim.contentEnd) : end;
-        children.push(parsePart(ctx, partStart, partEnd, subtype, depth + 1));
-      }
-      return { ...base, type, subtype, params, lines: 0, children };
-    }
-    // a multipart without a boundary cannot be split: present it as text
-    return { ...base, type: 'text', subtype: 'plain', params: leafDefaults('text', params), lines: countLines(buf, bodyStart, end) };
+/** How a described part is parsed further. */
+export function partKind(d: PartDescription, depth: number): 'multipart' | 'message' | 'leaf' {
+  if (d.type === 'multipart' && depth < MAX_DEPTH && d.params['boundary']) return 'multipart';
+  if (d.type === 'message' && (d.subtype === 'rfc822' || d.subtype === 'global') && depth < MAX_DEPTH && IDENTITY_ENCODINGS.has(d.encoding.toLowerCase())) {
+    return 'message';
   }
+  return 'leaf';
+}
 
-  const lines = type === 'text' || type === 'message' ? countLines(buf, bodyStart, end) : 0;
-  if (
-    type === 'message' &&
-    (subtype === 'rfc822' || subtype === 'global') &&
-    depth < MAX_DEPTH &&
-    IDENTITY_ENCODINGS.has(encoding.toLowerCase())
-  ) {
+/** A leaf's final shape; a multipart that cannot be split (no boundary, or nested too deep) is shown as text. */
+export function leafPart(d: PartDescription, lines: number): BodyPart {
+  if (d.type === 'multipart') return { ...d.base, type: 'text', subtype: 'plain', params: leafDefaults('text', d.params), lines };
+  return { ...d.base, type: d.type, subtype: d.subtype, params: leafDefaults(d.type, d.params), lines };
+}
+
+/** Whether a part of this type has its lines counted (RFC 3501 body-fld-lines). */
+export function countsLines(d: PartDescription): boolean {
+  return d.type === 'text' || d.type === 'message' || d.type === 'multipart';
+}
+
+export function parsePart(ctx: ParseContext, start: number, end: number, parentSubtype: string | null, depth: number): BodyPart {
+  const { buf } = ctx;
+  const block = parseHeaderBlock(buf, start, end);
+  const bodyStart = Math.min(block.bodyStart, end);
+  const d = describePart(block.fields, start, bodyStart, end, parentSubtype);
+  const kind = partKind(d, depth);
+  if (kind === 'multipart') {
+    const delims = findDelimiters(buf, Buffer.from(d.params['boundary']!, 'utf8'), bodyStart, end);
+    const children: BodyPart[] = [];
+    for (let i = 0; i < delims.length; i++) {
+      const dl = delims[i]!;
+      if (dl.close) break;
+      const nextDelim = delims[i + 1];
+      const partStart = dl.next;
+      const partEnd = nextDelim ? Math.max(partStart, nextDelim.contentEnd) : end;
+      children.push(parsePart(ctx, partStart, partEnd, d.subtype, depth + 1));
+    }
+    return { ...d.base, type: d.type, subtype: d.subtype, params: d.params, lines: 0, children };
+  }
+  const lines = countsLines(d) ? countLines(buf, bodyStart, end) : 0;
+  if (kind === 'message') {
     const inner = parseHeaderBlock(buf, bodyStart, end);
     const body = parsePart(ctx, bodyStart, end, null, depth + 1);
-    return { ...base, type, subtype, params, lines, message: { envelope: buildEnvelope(inner.fields), body } };
+    return { ...d.base, type: d.type, subtype: d.subtype, params: d.params, lines, message: { envelope: buildEnvelope(inner.fields), body } };
   }
-  return { ...base, type, subtype, params: leafDefaults(type, params), lines };
+  return leafPart(d, lines);
 }

@@ -4,14 +4,13 @@
 // any of them renamed; a failed rename undoes the ones already made. Stored messages are in canonical CRLF
 // form, so the size on disk (S=) equals the IMAP size (W=) and byte ranges can be read without conversion.
 import { copyFile, link, open, readdir, rename, stat, unlink, utimes } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { StoreError, storeErrorFromErrno } from '../errors.js';
 import { CrlfTransform, toCrlf } from '../mime/canonical.js';
 import type { MessageSource } from './types.js';
 import { uniqueBase, withSizes } from './filename.js';
-import { fsyncDir } from './group-commit.js';
 
 export interface TmpFile {
   /** Folder directory (holding cur/ new/ tmp/). */
@@ -116,10 +115,11 @@ export function finalPath(p: Placement): string {
 
 /**
  * Renames every copy into place. All or nothing: on any failure the renamed copies are removed again and
- * every tmp file is deleted before the error is thrown. Returns the fsync of the destination directories,
- * already started: the caller assigns UIDs meanwhile and must await it before reporting success.
+ * every tmp file is deleted before the error is thrown. The renames are made durable by the fsync of their
+ * directories, which the UID assignment does together with the uidlist's (folder.ts assignLocked): the
+ * caller reports success only after that.
  */
-export async function commitPlacements(placements: readonly Placement[], fsync: boolean): Promise<{ durable: Promise<void> }> {
+export async function commitPlacements(placements: readonly Placement[]): Promise<void> {
   const done: string[] = [];
   try {
     for (const p of placements) {
@@ -132,15 +132,6 @@ export async function commitPlacements(placements: readonly Placement[], fsync: 
     await Promise.all(placements.map((p) => unlinkQuiet(p.tmp.tmpPath)));
     throw storeErrorFromErrno(err, 'message file');
   }
-  if (!fsync) return { durable: Promise.resolve() };
-  const durable = Promise.all([...new Set(done.map((d) => dirname(d)))].map(fsyncDir)).then(
-    () => undefined,
-    (err: unknown) => {
-      throw storeErrorFromErrno(err, 'message directory');
-    },
-  );
-  durable.catch(() => {}); // observed by the caller; this only keeps an early exit from leaving it unhandled
-  return { durable };
 }
 
 export async function discardTmp(files: readonly TmpFile[]): Promise<void> {

@@ -5,6 +5,7 @@
 // stamp in its index header). A cache: missing or stale, the directory is simply read.
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { tempPathFor } from './temp-path.js';
 
 export const CUR_STAMP = 'everlock-curstamp';
 
@@ -18,7 +19,7 @@ export async function readCurStamp(dir: string): Promise<string | undefined> {
 
 export async function writeCurStamp(dir: string, stamp: string): Promise<void> {
   const path = join(dir, CUR_STAMP);
-  const tmp = `${path}.${process.pid}.tmp`;
+  const tmp = tempPathFor(path);
   try {
     await writeFile(tmp, stamp + '\n', { mode: 0o600 });
     await rename(tmp, path);

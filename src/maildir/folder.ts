@@ -42,7 +42,7 @@ import { MaildirMessage, diffStates, findUid } from './message.js';
 import { crlfSizeOfFile, streamMessage } from './read.js';
 import { SummaryCache } from './summary-cache.js';
 import { cleanStaleTmp, cloneTmp, commitPlacements, discardTmp, writeTmp, type Placement, type TmpFile } from './deliver.js';
-import { GroupCommit } from './group-commit.js';
+import { GroupCommit, fsyncDirNow } from './group-commit.js';
 import { readCurStamp, writeCurStamp } from './dir-stamp.js';
 import { curPositionsFromLogs, reconcile, type Pending } from './reconcile.js';
 import { FolderWatcher } from './watch.js';
@@ -62,8 +62,9 @@ export interface FolderDeps {
   readonly onIdle: (folder: MaildirFolder) => void;
 }
 
-/** A file placed in new/ or cur/ that needs a UID. */
+/** A file renamed into new/ or cur/ that needs a UID (and its directory synced). */
 export interface Arrival {
+  readonly sub: 'new' | 'cur';
   readonly base: string;
   readonly info: string;
   readonly date: number;
@@ -384,7 +385,16 @@ export class MaildirFolder implements Folder {
     await this.uidlist.refresh();
     if (!this.uidlist.exists || this.uidlist.uidValidity === 0) await this.uidlist.create(this.deps.fsync);
     const fresh = items.filter((a) => !this.uidlist.posOf.has(a.base));
-    await this.uidlist.append(fresh.map((a) => ({ base: a.base })), this.deps.fsync);
+    const dirs = [...new Set(items.map((a) => join(this.dir, a.sub)))];
+    try {
+      await this.uidlist.append(
+        fresh.map((a) => ({ base: a.base })),
+        this.deps.fsync,
+        () => Promise.all(dirs.map(fsyncDirNow)),
+      );
+    } catch (err) {
+      throw err instanceof StoreError ? err : storeErrorFromErrno(err, 'message directory');
+    }
     await this.modseq.refresh(this.uidlist.uidValidity);
     const uids = items.map((a) => this.uidlist.uidOf(a.base) as number);
     const records: NewRecord[] = [];
@@ -426,9 +436,9 @@ export class MaildirFolder implements Folder {
       await discardTmp([tmp]);
       throw err;
     }
-    const { durable } = await commitPlacements([placement], this.deps.fsync);
+    await commitPlacements([placement]);
     const info = placement.sub === 'cur' ? splitName(placement.name).info : '';
-    const [uid] = await Promise.all([this.assign({ base: tmp.base, info, date: tmp.mtime, vsize: tmp.size }), durable, this.deps.quota(tmp.size, 1)]);
+    const [uid] = await Promise.all([this.assign({ sub: placement.sub, base: tmp.base, info, date: tmp.mtime, vsize: tmp.size }), this.deps.quota(tmp.size, 1)]);
     return { uid, uidValidity: this.uidlist.uidValidity };
   }
 
@@ -599,15 +609,14 @@ export class MaildirFolder implements Folder {
       await this.ensureKeywords(items.flatMap((i) => i.m.flags));
       await this.deps.checkQuota(bytes);
       const placements = items.map((i) => this.placementFor(i.tmp, i.m.flags));
-      const { durable } = await commitPlacements(placements, this.deps.fsync);
+      await commitPlacements(placements);
       const [dest] = await Promise.all([
         Promise.all(
           items.map((i, k) => {
             const p = placements[k] as Placement;
-            return this.assign({ base: i.tmp.base, info: p.sub === 'cur' ? splitName(p.name).info : '', date: i.m.internalDate, vsize: i.m.size });
+            return this.assign({ sub: p.sub, base: i.tmp.base, info: p.sub === 'cur' ? splitName(p.name).info : '', date: i.m.internalDate, vsize: i.m.size });
           }),
         ),
-        durable,
         this.deps.quota(bytes, items.length),
       ]);
       return { uidValidity: this.uidlist.uidValidity, pairs: items.map((i, k) => [i.uid, dest[k] as number] as const) };

@@ -30,6 +30,16 @@ export class GroupCommit<T, R> {
   }
 }
 
+/** fsync of one directory, now. */
+export async function fsyncDirNow(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
 /** fsync of a directory, coalesced: one fsync covers every rename that happened before it started. */
 const dirSyncers = new Map<string, GroupCommit<null, void>>();
 
@@ -37,12 +47,7 @@ export function fsyncDir(dir: string): Promise<void> {
   let g = dirSyncers.get(dir);
   if (!g) {
     g = new GroupCommit<null, void>(async (items) => {
-      const fh = await open(dir, 'r');
-      try {
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
+      await fsyncDirNow(dir);
       return items.map(() => undefined);
     });
     dirSyncers.set(dir, g);

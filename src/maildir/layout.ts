@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { storeErrorFromErrno } from '../errors.js';
 import type { SpecialUse } from './types.js';
 import { dirToFolder, folderToDir, INBOX } from './folder-names.js';
+import { tempPathFor } from './temp-path.js';
 
 export const SPECIAL_USE_FILE = 'everlock-special-use';
 
@@ -71,7 +72,7 @@ export async function writeSpecialUse(mailboxDir: string, map: ReadonlyMap<strin
 
 /** temp -> fsync -> rename, for the small metadata files. */
 export async function atomicWrite(path: string, text: string): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
+  const tmp = tempPathFor(path);
   try {
     const fh = await open(tmp, 'w', 0o600);
     try {

@@ -5,6 +5,7 @@ import { constants } from 'node:fs';
 import { open, readdir, readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sizeField, isMessageName, baseOf } from './filename.js';
+import { tempPathFor } from './temp-path.js';
 
 export const MAILDIRSIZE = 'maildirsize';
 const MAX_FILE = 5120;
@@ -80,7 +81,7 @@ export async function readQuota(mailboxDir: string, limitBytes?: number): Promis
   const wanted = limitBytes ?? parsed?.limitBytes ?? 0;
   if (parsed && text !== undefined && text.length <= MAX_FILE && parsed.limitBytes === wanted) return parsed;
   const { bytes, count } = await recalc(mailboxDir);
-  const tmp = `${path}.${process.pid}.tmp`;
+  const tmp = tempPathFor(path);
   const fh = await open(tmp, 'w', 0o600);
   try {
     await fh.write(`${wanted}S\n${bytes} ${count}\n`);

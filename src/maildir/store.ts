@@ -16,6 +16,7 @@ import { MaildirMailbox, type MailboxHost } from './mailbox.js';
 import { cloneTmp, commitPlacements, discardTmp, writeTmp, type Placement, type TmpFile } from './deliver.js';
 import { addQuota } from './quota.js';
 import { splitName } from './filename.js';
+import { fsyncDir } from './group-commit.js';
 
 export interface StoreOptions {
   readonly root: string;
@@ -160,23 +161,26 @@ export class MaildirStore implements MailStore, MailboxHost {
       for (let i = 1; i < folders.length; i++) tmps.push(await cloneTmp(first, (folders[i] as MaildirFolder).dir, this.opts.fsync));
       for (const mb of new Set(boxes)) await mb.checkQuota(first.size * boxes.filter((b) => b === mb).length);
       const placements: Placement[] = tmps.map((tmp, i) => (folders[i] as MaildirFolder).placementFor(tmp, targets[i]?.flags));
-      const { durable } = await commitPlacements(placements, this.opts.fsync);
+      await commitPlacements(placements);
       tmps.length = 0;
       const quota = Promise.all(boxes.map((mb) => addQuota(mb.dir, first.size, 1)));
       const assigned = Promise.all(
         placements.map(async (p, i) => {
           const f = folders[i] as MaildirFolder;
           try {
-            const uid = await f.assign({ base: p.tmp.base, info: p.sub === 'cur' ? splitName(p.name).info : '', date: first.mtime, vsize: first.size });
+            const uid = await f.assign({ sub: p.sub, base: p.tmp.base, info: p.sub === 'cur' ? splitName(p.name).info : '', date: first.mtime, vsize: first.size });
             return { uid, uidValidity: f.uidValidity() };
           } catch (err) {
-            // The message is durable in new/; it gets its UID at the next sync.
+            // No UID yet (lock timeout, say): make the file durable anyway; it gets its UID at the next sync.
+            if (this.opts.fsync) await fsyncDir(join(f.dir, p.sub)).catch((e: unknown) => {
+              throw storeErrorFromErrno(e, 'message directory');
+            });
             this.opts.log.warn('maildir: delivered but UID assignment failed', { folder: f.dir, error: err });
             return null;
           }
         }),
       );
-      const [results] = await Promise.all([assigned, durable, quota]);
+      const [results] = await Promise.all([assigned, quota]);
       return results;
     } finally {
       if (tmps.length > 0) await discardTmp(tmps);

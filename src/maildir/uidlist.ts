@@ -197,9 +197,10 @@ export class Uidlist {
 
   /**
    * Appends records (caller holds the lock and has refreshed). Assigns ascending UIDs from nextUid.
-   * `vsize` is given only for files whose name has no W= field.
+   * `vsize` is given only for files whose name has no W= field. With `fsync`, `alongside` (directory
+   * fsyncs) runs in parallel with the file's and both are done on return.
    */
-  async append(entries: ReadonlyArray<{ base: string; vsize?: number | undefined }>, fsync: boolean): Promise<number[]> {
+  async append(entries: ReadonlyArray<{ base: string; vsize?: number | undefined }>, fsync: boolean, alongside: () => Promise<unknown> = async () => {}): Promise<number[]> {
     if (!this.exists || this.uidValidity === 0) await this.create(fsync);
     const uids: number[] = [];
     let text = '';
@@ -208,14 +209,18 @@ export class Uidlist {
       uids.push(uid);
       text += this.recordLine(uid, e.base, e.vsize);
     }
-    if (entries.length === 0) return uids;
+    if (entries.length === 0) {
+      if (fsync) await alongside();
+      return uids;
+    }
     const data = Buffer.from(text, 'utf8');
     let fh;
     let st;
     try {
       fh = await open(this.path, 'a');
       await fh.write(data);
-      if (fsync) await fh.datasync();
+      // The uidlist's fdatasync and the caller's directory fsyncs run side by side: one wait, not two.
+      if (fsync) await Promise.all([fh.datasync(), alongside()]);
       st = await fh.stat();
     } catch (err) {
       throw storeErrorFromErrno(err, 'uidlist');

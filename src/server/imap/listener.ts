@@ -8,6 +8,7 @@ import type { MailStore } from '../../maildir/types.js';
 import { AuthThrottle } from '../auth-throttle.js';
 import type { Authenticator } from './auth.js';
 import { Session, type SessionLimits } from './session/session.js';
+import type { InsecureAuthPolicy } from '../insecure-auth.js';
 
 export const DEFAULT_LIMITS: SessionLimits = {
   maxLineBytes: 64 * 1024,
@@ -30,7 +31,8 @@ export interface ImapServerOptions {
   /** Server TLS options (certificate, SNICallback); required for implicit TLS. Evaluated per connection. */
   readonly tls?: (() => TlsOptions) | undefined;
   readonly limits?: Partial<SessionLimits> | undefined;
-  readonly allowInsecureAuth?: boolean | undefined;
+  /** true/false for every peer, or a policy by peer address (--dev: loopback only). */
+  readonly allowInsecureAuth?: boolean | InsecureAuthPolicy | undefined;
   readonly ioDebug?: boolean | undefined;
   readonly hostname?: string | undefined;
   readonly throttle?: AuthThrottle | undefined;
@@ -71,7 +73,7 @@ export async function startImapServer(opts: ImapServerOptions): Promise<ImapServ
       limits,
       secure,
       startTls: secure ? undefined : startTls,
-      allowInsecureAuth: opts.allowInsecureAuth ?? false,
+      allowInsecureAuth: typeof opts.allowInsecureAuth === 'function' ? opts.allowInsecureAuth(remoteAddress) : (opts.allowInsecureAuth ?? false),
       remoteAddress,
       ioDebug: opts.ioDebug,
       hostname: opts.hostname,

@@ -8,6 +8,7 @@ import { splitListenAddress } from '../listen-address.js';
 import { ListenError, type Listening, type ModuleHealth, type ServerContext, type ServerModule } from '../module.js';
 import type { Authenticator, ImapIdentity } from './auth.js';
 import { DEFAULT_LIMITS, startImapServer, type ImapServer } from './listener.js';
+import { insecureAuthPolicy } from '../insecure-auth.js';
 
 export interface ImapModuleOptions {
   /** Wire trace at debug level, secrets masked (--imap-io-debug); also read from ServerContext.imapIoDebug. */
@@ -65,7 +66,7 @@ export function createImapModule(opts: ImapModuleOptions = {}): ServerModule {
             implicitTls,
             tls: () => ctx.tls.serverOptions(),
             limits: sessionLimits,
-            allowInsecureAuth: snap.server.allowInsecureAuth,
+            allowInsecureAuth: insecureAuthPolicy(snap.server.allowInsecureAuth, ctx.dev),
             ioDebug: opts.ioDebug ?? ctx.imapIoDebug,
             hostname: snap.server.hostname,
             throttle,

@@ -22,6 +22,7 @@ import { IpRateLimiter } from './rate-limit.js';
 import type { SmtpRuntime } from './runtime.js';
 import { createSubmissionServer } from './submission.js';
 import { dnsResolver, type DnsResolve } from './verify.js';
+import { insecureAuthPolicy } from '../insecure-auth.js';
 
 export interface SmtpModuleOptions {
   /** DNS for inbound SPF/DKIM/DMARC checks; default: server.dnsServer or the system resolver. */
@@ -76,10 +77,10 @@ export function createSmtpModules(opts: SmtpModuleOptions = {}): ServerModule[] 
   const inbound = listenerModule('smtp', (s, ctx) => [{ label: 'SMTP', address: ctx.config().server.listen.smtp, server: createInboundServer(s.rt) }]);
   const submission = listenerModule('submission', (s, ctx) => {
     const server = ctx.config().server;
-    const allowInsecureAuth = server.allowInsecureAuth || ctx.dev;
+    const insecureAuth = insecureAuthPolicy(server.allowInsecureAuth, ctx.dev);
     return [
-      { label: 'SMTP submission', address: server.listen.submission, server: createSubmissionServer(s.rt, { implicitTls: false, allowInsecureAuth }) },
-      { label: 'SMTP submissions', address: server.listen.submissions, server: createSubmissionServer(s.rt, { implicitTls: true, allowInsecureAuth }) },
+      { label: 'SMTP submission', address: server.listen.submission, server: createSubmissionServer(s.rt, { implicitTls: false, insecureAuth }) },
+      { label: 'SMTP submissions', address: server.listen.submissions, server: createSubmissionServer(s.rt, { implicitTls: true, insecureAuth }) },
     ];
   });
 

@@ -20,12 +20,13 @@ import type { SmtpRuntime } from './runtime.js';
 import { spoolMessage, SpoolTooBig, type SpooledMessage } from './spool.js';
 import { receivedHeader, rfc5322Date } from './trace.js';
 import { attachWireHooks } from './wire-hooks.js';
+import type { InsecureAuthPolicy } from '../insecure-auth.js';
 
 export interface SubmissionOptions {
   /** 465: TLS from the first byte. */
   readonly implicitTls: boolean;
-  /** Allow AUTH without TLS (--dev on loopback, or server.allowInsecureAuth). */
-  readonly allowInsecureAuth: boolean;
+  /** Which peers may AUTH without TLS (everyone with allow_insecure_auth, loopback with --dev). */
+  readonly insecureAuth: InsecureAuthPolicy;
 }
 
 interface Transaction {
@@ -55,7 +56,8 @@ export function createSubmissionServer(rt: SmtpRuntime, opts: SubmissionOptions)
     hideREQUIRETLS: true,
     authMethods: ['PLAIN', 'LOGIN'],
     authOptional: false,
-    allowInsecureAuth: opts.allowInsecureAuth,
+    // smtp-server's switch is per server; the wire hook below decides per peer.
+    allowInsecureAuth: true,
     disableReverseLookup: true,
     socketTimeout: rt.socketTimeoutMs,
     logger: false,
@@ -138,7 +140,7 @@ export function createSubmissionServer(rt: SmtpRuntime, opts: SubmissionOptions)
       );
     },
   });
-  attachWireHooks(server, (session) => (rt.limiter.command(session.remoteAddress) ? undefined : replies.tooManyCommands()), { authNeedsTls: !opts.allowInsecureAuth });
+  attachWireHooks(server, (session) => (rt.limiter.command(session.remoteAddress) ? undefined : replies.tooManyCommands()), { insecureAuth: opts.insecureAuth });
   server.on('error', (err) => log.warn('submission connection error', { err }));
   return server;
 }

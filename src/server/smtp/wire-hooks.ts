@@ -3,17 +3,18 @@
 //   instead of the library's one-code-per-reply-number guess (which would say 5.1.1 for every 550);
 // - a per-server command gate, so "commands per IP per minute" is enforced on every command, not only on the
 //   few that have handler hooks;
-// - AUTH neither advertised nor accepted before TLS when plaintext auth is not allowed (as Postfix's
+// - AUTH neither advertised nor accepted before TLS when the peer may not log in in the clear (as Postfix's
 //   smtpd_tls_auth_only), instead of advertising it and answering 538.
 // The patch is installed once per process and is inert for servers that register no gate.
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { SMTPServer, SMTPServerSession } from 'smtp-server';
 import type { SmtpReply } from './errors.js';
+import type { InsecureAuthPolicy } from '../insecure-auth.js';
 
 export type CommandGate = (session: SMTPServerSession, command: string) => SmtpReply | undefined;
 
 const gates = new WeakMap<object, CommandGate>();
-const authNeedsTls = new WeakSet<object>();
+const insecureAuth = new WeakMap<object, InsecureAuthPolicy>();
 const ENHANCED = /^[245]\.\d{1,3}\.\d{1,3} /;
 
 interface PatchedConnection {
@@ -39,7 +40,10 @@ function install(): void {
   };
   const isSupported = proto._isSupported;
   proto._isSupported = function (this: PatchedConnection, command) {
-    if (!this.secure && authNeedsTls.has(this._server) && String(command).trim().toUpperCase() === 'AUTH') return false;
+    if (!this.secure && String(command).trim().toUpperCase() === 'AUTH') {
+      const allowed = insecureAuth.get(this._server);
+      if (allowed && !allowed(this.session.remoteAddress)) return false;
+    }
     return isSupported.call(this, command);
   };
   const onCommand = proto._onCommand;
@@ -59,8 +63,8 @@ function install(): void {
 }
 
 /** Registers the command gate of one server and makes sure the hooks are installed. */
-export function attachWireHooks(server: SMTPServer, gate?: CommandGate, opts: { authNeedsTls?: boolean } = {}): void {
+export function attachWireHooks(server: SMTPServer, gate?: CommandGate, opts: { insecureAuth?: InsecureAuthPolicy } = {}): void {
   install();
   if (gate) gates.set(server, gate);
-  if (opts.authNeedsTls) authNeedsTls.add(server);
+  if (opts.insecureAuth) insecureAuth.set(server, opts.insecureAuth);
 }

@@ -267,10 +267,16 @@ export class Session {
         const item = this.queue.shift();
         if (item === undefined) break;
         this.resumeIfPaused();
-        if (item.kind === 'command') await this.execute(item.data);
-        else {
-          this.sendLine(item.text);
-          await this.flush();
+        try {
+          if (item.kind === 'command') await this.execute(item.data);
+          else {
+            this.sendLine(item.text);
+            await this.flush();
+          }
+        } catch (err) {
+          // execute() maps every command error itself; reaching here is a bug in the session: end it alone.
+          this.log.error('session failed', { err, stack: err instanceof Error ? err.stack : undefined });
+          this.bye('Internal error');
         }
       }
     } finally {

@@ -7,7 +7,7 @@ import { silentLogger, type Logger } from '../../log.js';
 import type { MailStore } from '../../maildir/types.js';
 import { AuthThrottle } from '../auth-throttle.js';
 import type { Authenticator } from './auth.js';
-import { Session, type SessionLimits } from './session/session.js';
+import { Session, type SessionLimits, type SessionOptions } from './session/session.js';
 import type { InsecureAuthPolicy } from '../insecure-auth.js';
 
 export const DEFAULT_LIMITS: SessionLimits = {
@@ -36,6 +36,10 @@ export interface ImapServerOptions {
   readonly ioDebug?: boolean | undefined;
   readonly hostname?: string | undefined;
   readonly throttle?: AuthThrottle | undefined;
+  /** Told of each accepted connection (metrics); the function it returns, if any, runs when it closes. */
+  readonly onConnection?: ((remoteAddress: string) => (() => void) | void) | undefined;
+  /** Told of each completed command (metrics). */
+  readonly onCommand?: SessionOptions['onCommand'];
 }
 
 export interface ImapServer {
@@ -77,9 +81,14 @@ export async function startImapServer(opts: ImapServerOptions): Promise<ImapServ
       remoteAddress,
       ioDebug: opts.ioDebug,
       hostname: opts.hostname,
+      onCommand: opts.onCommand,
     });
     sessions.add(session);
-    void session.closedSignal.then(() => sessions.delete(session));
+    const closed = opts.onConnection?.(remoteAddress);
+    void session.closedSignal.then(() => {
+      sessions.delete(session);
+      if (closed) closed();
+    });
     session.start();
   };
 

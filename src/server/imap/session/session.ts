@@ -49,6 +49,8 @@ export interface SessionOptions {
   readonly ioDebug?: boolean | undefined;
   /** Sent in the greeting and ID. */
   readonly hostname?: string | undefined;
+  /** Told of each completed command (metrics): its name ("UID FETCH"; "unknown" when not one we know). */
+  readonly onCommand?: ((command: string, status: Completion['status']) => void) | undefined;
 }
 
 type QueueItem = { readonly kind: 'command'; readonly data: Buffer } | { readonly kind: 'reply'; readonly text: string };
@@ -393,6 +395,7 @@ export class Session {
     } catch (err) {
       completion = err instanceof ParseError ? bad(tag === '*' ? 'Invalid tag' : err.message) : bad('Invalid command');
     }
+    this.opts.onCommand?.(spec ? (uid ? `UID ${spec.name}` : spec.name) : 'unknown', completion.status);
     if (this.closed) return;
     if (this.state.kind === 'selected') await this.sendUpdates(!(spec?.holdsExpunges && !uid)).catch(() => {});
     this.sendLine(`${tag} ${completion.status} ${completion.code ? `[${completion.code}] ` : ''}${completion.text}`);

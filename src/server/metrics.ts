@@ -51,3 +51,44 @@ export function createMetrics(): Metrics {
     },
   };
 }
+
+/** Counts a new connection of `protocol` (smtp, submission, imap); call the returned function when it closes. */
+export function countConnection(metrics: Metrics, protocol: string): () => void {
+  const labels = { protocol };
+  metrics.inc('everlock_connections_total', labels);
+  metrics.inc('everlock_connections_open', labels);
+  let open = true;
+  return () => {
+    if (!open) return;
+    open = false;
+    metrics.inc('everlock_connections_open', labels, -1);
+  };
+}
+
+// Only verbs the servers know become label values: whatever else a client sends is "unknown", so a scanner
+// cannot grow the number of series without bound.
+const SMTP_VERBS = new Set(['HELO', 'EHLO', 'LHLO', 'MAIL', 'RCPT', 'DATA', 'BDAT', 'RSET', 'NOOP', 'QUIT', 'VRFY', 'EXPN', 'HELP', 'STARTTLS', 'AUTH', 'XCLIENT', 'XFORWARD']);
+
+/** Counts one SMTP command by verb on the `smtp` or `submission` listeners. */
+export function countCommand(metrics: Metrics, protocol: string, verb: string): void {
+  metrics.inc('everlock_smtp_commands_total', { protocol, command: SMTP_VERBS.has(verb) ? verb : 'unknown' });
+}
+
+/** Help text of every metric the server exports, declared once at start so /metrics documents them all. */
+export function describeServerMetrics(m: Metrics): void {
+  m.describe('everlock_config_generation', 'gauge', 'Generation of the config snapshot now serving (1 at start, +1 per successful reload).');
+  m.describe('everlock_config_reload_failures_total', 'counter', 'Config changes rejected because they did not validate.');
+  m.describe('everlock_module_up', 'gauge', '1 when the module is running normally, 0 otherwise.');
+  m.describe('everlock_http_requests_total', 'counter', 'HTTP requests by path.');
+  m.describe('everlock_connections_total', 'counter', 'Client connections accepted, by protocol (smtp, submission, imap).');
+  m.describe('everlock_connections_open', 'gauge', 'Client connections open now, by protocol.');
+  m.describe('everlock_smtp_commands_total', 'counter', 'SMTP commands received, by listener protocol and verb.');
+  m.describe('everlock_imap_commands_total', 'counter', 'IMAP commands completed, by command and status (OK, NO, BAD).');
+  m.describe('everlock_smtp_auth_total', 'counter', 'SMTP submission logins, by result (success, failure).');
+  m.describe('everlock_imap_auth_total', 'counter', 'IMAP logins, by result (success, failure).');
+  m.describe('everlock_smtp_inbound_messages_total', 'counter', 'Messages accepted by the inbound SMTP listener.');
+  m.describe('everlock_smtp_submitted_messages_total', 'counter', 'Messages accepted for submission.');
+  m.describe('everlock_smtp_local_deliveries_total', 'counter', 'Local deliveries per recipient, by result.');
+  m.describe('everlock_smtp_outbound_total', 'counter', 'Remote delivery attempts per recipient, by result.');
+  m.describe('everlock_queue_entries', 'gauge', 'Messages waiting in the outbound queue.');
+}

@@ -7,7 +7,7 @@ import type { ConfigSnapshot, ServerSettings } from '../config/types.js';
 import type { Paths } from '../config/paths.js';
 import type { Logger } from '../log.js';
 import type { MailStore } from '../maildir/types.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import { createMetrics, describeServerMetrics, type Metrics } from './metrics.js';
 import type { Listening, ModuleHealth, ServerContext, ServerModule } from './module.js';
 import { watchConfig, type ConfigWatcher, type ReloadResult } from './config-watcher.js';
 import { startGitSync, type GitSync } from './git-sync.js';
@@ -62,7 +62,7 @@ export async function runServer(opts: ServeOptions): Promise<RunningServer> {
   for (const w of current.warnings) log.warn(`${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}`, { file: w.file, line: w.line });
 
   const metrics = withModuleGauges(createMetrics(), () => health());
-  describeMetrics(metrics);
+  describeServerMetrics(metrics);
   metrics.set('everlock_config_generation', current.generation);
 
   const tls = await createTlsProvider({ paths, names: certificateNamesFor(current), log });
@@ -167,13 +167,6 @@ export async function runServer(opts: ServeOptions): Promise<RunningServer> {
       return stopping;
     },
   };
-}
-
-function describeMetrics(m: Metrics): void {
-  m.describe('everlock_config_generation', 'gauge', 'Generation of the config snapshot now serving (1 at start, +1 per successful reload).');
-  m.describe('everlock_config_reload_failures_total', 'counter', 'Config changes rejected because they did not validate.');
-  m.describe('everlock_module_up', 'gauge', '1 when the module is running normally, 0 otherwise.');
-  m.describe('everlock_http_requests_total', 'counter', 'HTTP requests by path.');
 }
 
 /** Metrics whose render() first refreshes everlock_module_up from the modules' health. */

@@ -9,6 +9,7 @@ import { ListenError, type Listening, type ModuleHealth, type ServerContext, typ
 import type { Authenticator, ImapIdentity } from './auth.js';
 import { DEFAULT_LIMITS, startImapServer, type ImapServer } from './listener.js';
 import { insecureAuthPolicy } from '../insecure-auth.js';
+import { countConnection } from '../metrics.js';
 
 export interface ImapModuleOptions {
   /** Wire trace at debug level, secrets masked (--imap-io-debug); also read from ServerContext.imapIoDebug. */
@@ -41,6 +42,7 @@ export function createImapModule(opts: ImapModuleOptions = {}): ServerModule {
       const auth: Authenticator = async (login, password) => {
         const current = ctx.config();
         const user = await authenticate(current, login, password);
+        ctx.metrics.inc('everlock_imap_auth_total', { result: user ? 'success' : 'failure' });
         return user ? identityFor(current, user.login) : null;
       };
       const sessionLimits = {
@@ -70,6 +72,8 @@ export function createImapModule(opts: ImapModuleOptions = {}): ServerModule {
             ioDebug: opts.ioDebug ?? ctx.imapIoDebug,
             hostname: snap.server.hostname,
             throttle,
+            onConnection: () => countConnection(ctx.metrics, 'imap'),
+            onCommand: (command, status) => ctx.metrics.inc('everlock_imap_commands_total', { command, status }),
           });
           servers.push(server);
           out.push({ label, host: server.host, port: server.port });

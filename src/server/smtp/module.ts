@@ -4,7 +4,7 @@
 // - `queue`: the outbound queue worker.
 // Listen addresses need a restart; everything else (domains, users, rules, limits) is read live from ctx.config().
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { SMTPServer } from 'smtp-server';
 import { dataFiles } from '../../config/paths.js';
 import { AuthThrottle } from '../auth-throttle.js';
@@ -23,6 +23,8 @@ import type { SmtpRuntime } from './runtime.js';
 import { createSubmissionServer } from './submission.js';
 import { dnsResolver, type DnsResolve } from './verify.js';
 import { insecureAuthPolicy } from '../insecure-auth.js';
+import { countCommand, countConnection } from '../metrics.js';
+import { observeCommands } from './wire-hooks.js';
 
 export interface SmtpModuleOptions {
   /** DNS for inbound SPF/DKIM/DMARC checks; default: server.dnsServer or the system resolver. */
@@ -58,6 +60,8 @@ export function createSmtpModules(opts: SmtpModuleOptions = {}): ServerModule[] 
         const s = await runtime(ctx);
         const out: Listening[] = [];
         for (const l of make(s, ctx)) {
+          l.server.server.on('connection', (socket: Socket) => socket.once('close', countConnection(ctx.metrics, name)));
+          observeCommands(l.server, (verb) => countCommand(ctx.metrics, name, verb));
           out.push(await listen(l.server, l.label, l.address));
           servers.push(l.server);
         }

@@ -5,6 +5,7 @@
 //   few that have handler hooks;
 // - AUTH neither advertised nor accepted before TLS when the peer may not log in in the clear (as Postfix's
 //   smtpd_tls_auth_only), instead of advertising it and answering 538.
+// - an observer told of each command (metrics), continuation lines (AUTH LOGIN answers) excluded.
 // The patch is installed once per process and is inert for servers that register no gate.
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { SMTPServer, SMTPServerSession } from 'smtp-server';
@@ -15,12 +16,15 @@ export type CommandGate = (session: SMTPServerSession, command: string) => SmtpR
 
 const gates = new WeakMap<object, CommandGate>();
 const insecureAuth = new WeakMap<object, InsecureAuthPolicy>();
+const observers = new WeakMap<object, (verb: string) => void>();
 const ENHANCED = /^[245]\.\d{1,3}\.\d{1,3} /;
 
 interface PatchedConnection {
   _server: object;
   session: SMTPServerSession;
   secure: boolean;
+  _nextHandler: unknown;
+  _upgrading: unknown;
   _isSupported(command: string): boolean;
   send(code: number, data?: string | string[] | null, context?: string | false): void;
   close(): void;
@@ -48,6 +52,8 @@ function install(): void {
   };
   const onCommand = proto._onCommand;
   proto._onCommand = function (this: PatchedConnection, command, callback) {
+    const observe = observers.get(this._server);
+    if (observe && !this._nextHandler && !this._upgrading) observe((command || '').toString().split(' ', 1)[0]!.toUpperCase());
     const gate = gates.get(this._server);
     if (gate) {
       const reply = gate(this.session, (command || '').toString());
@@ -67,4 +73,10 @@ export function attachWireHooks(server: SMTPServer, gate?: CommandGate, opts: { 
   install();
   if (gate) gates.set(server, gate);
   if (opts.insecureAuth) insecureAuth.set(server, opts.insecureAuth);
+}
+
+/** Tells `observe` of each command verb a server's clients send (metrics). */
+export function observeCommands(server: SMTPServer, observe: (verb: string) => void): void {
+  install();
+  observers.set(server, observe);
 }

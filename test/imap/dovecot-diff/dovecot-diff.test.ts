@@ -1,0 +1,29 @@
+// Opt-in comparison with a real Dovecot (see run.ts): `DOVECOT_DIFF=1 npx vitest run test/imap/dovecot-diff`.
+import { writeFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { diff, dovecotRunnable, normalise, runScenario, startServers, type Servers } from './run.js';
+import { SCENARIOS } from './scenarios.js';
+
+const enabled = process.env.DOVECOT_DIFF !== undefined && dovecotRunnable();
+
+describe.skipIf(!enabled)('everlock against Dovecot', () => {
+  let servers: Servers;
+  const report: string[] = [];
+  beforeAll(async () => {
+    servers = await startServers();
+  }, 30_000);
+  afterAll(async () => {
+    await servers?.stop();
+    await writeFile(process.env.DOVECOT_DIFF_OUT ?? '/tmp/dovecot-diff.txt', report.join('\n'));
+  });
+
+  SCENARIOS.forEach((sc, i) => {
+    it(sc.name, async () => {
+      const user = `u${i}x${Date.now().toString(36)}`;
+      const [d, e] = await Promise.all([runScenario(servers.dovecotPort, user, sc), runScenario(servers.everlockPort, user, sc)]);
+      const delta = diff(d.map(normalise), e.map(normalise));
+      report.push(`=== ${sc.name} ${delta ? 'DIFFERS (- dovecot, + everlock)' : 'same'}`, delta || '');
+      expect(delta).toBe('');
+    }, 60_000);
+  });
+});

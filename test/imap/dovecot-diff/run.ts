@@ -1,0 +1,327 @@
+// Sends the same IMAP command sequences to a real Dovecot and to everlock over raw sockets and prints where
+// the normalised transcripts differ. Only what must differ is normalised: UIDVALIDITY values, capability
+// lists, the human text of status responses, ID data. Not part of the normal run (it needs root and
+// dovecot-imapd): `DOVECOT_DIFF=1 npx vitest run test/imap/dovecot-diff` writes the report to
+// $DOVECOT_DIFF_OUT (default /tmp/dovecot-diff.txt) and fails when a scenario not listed as a known,
+// documented difference diverges.
+import { execa, type ResultPromise } from 'execa';
+import { execFileSync } from 'node:child_process';
+import { chmod, chown, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import { join } from 'node:path';
+import { openMailStore } from '../../../src/maildir/index.js';
+import type { Authenticator } from '../../../src/server/imap/auth.js';
+import { startImapServer } from '../../../src/server/imap/listener.js';
+import { tempDir } from '../../support/tmp.js';
+import type { Scenario } from './scenarios.js';
+
+export function dovecotRunnable(): boolean {
+  try {
+    execFileSync('dovecot', ['--version'], { stdio: 'ignore' });
+    execFileSync('id', ['dovecot'], { stdio: 'ignore' });
+    execFileSync('id', ['dovenull'], { stdio: 'ignore' });
+    return process.getuid?.() === 0;
+  } catch {
+    return false;
+  }
+}
+
+function ids(name: string): { uid: number; gid: number } {
+  return { uid: Number(execFileSync('id', ['-u', name]).toString().trim()), gid: Number(execFileSync('id', ['-g', name]).toString().trim()) };
+}
+
+async function chownTree(path: string, uid: number, gid: number): Promise<void> {
+  await chown(path, uid, gid);
+  if (!(await stat(path)).isDirectory()) return;
+  for (const e of await readdir(path)) await chownTree(join(path, e), uid, gid);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+async function waitForPort(port: number): Promise<void> {
+  const until = Date.now() + 10_000;
+  for (;;) {
+    const up = await new Promise<boolean>((resolve) => {
+      const s = net.createConnection({ port, host: '127.0.0.1' }, () => {
+        s.end();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (up) return;
+    if (Date.now() > until) throw new Error('dovecot did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export interface Servers {
+  readonly dovecotPort: number;
+  readonly everlockPort: number;
+  stop(): Promise<void>;
+}
+
+export async function startServers(): Promise<Servers> {
+  const base = await tempDir('everlock-dovediff-');
+  await chmod(base, 0o755);
+  const dv = ids('dovecot');
+  for (const d of ['run', 'home', 'mail', 'state']) await mkdir(join(base, d), { recursive: true });
+  await chownTree(join(base, 'home'), dv.uid, dv.gid);
+  await chownTree(join(base, 'mail'), dv.uid, dv.gid);
+  const dovecotPort = await freePort();
+  const specials = ['Sent', 'Drafts', 'Trash', 'Junk', 'Archive']
+    .map((n) => `  mailbox ${n} {\n    auto = subscribe\n    special_use = \\${n}\n  }`)
+    .join('\n');
+  await writeFile(
+    join(base, 'dovecot.conf'),
+    `base_dir = ${base}/run
+state_dir = ${base}/state
+listen = 127.0.0.1
+protocols = imap
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+default_internal_user = dovecot
+default_internal_group = dovecot
+default_login_user = dovenull
+log_path = ${base}/dovecot.log
+mail_location = maildir:${base}/mail/%u
+first_valid_uid = 1
+imap_max_line_length = 64k
+passdb {
+  driver = static
+  args = password=secret
+}
+userdb {
+  driver = static
+  args = uid=dovecot gid=dovecot home=${base}/home/%u
+}
+namespace inbox {
+  inbox = yes
+  separator = /
+${specials}
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = ${dovecotPort}
+  }
+  inet_listener imaps {
+    port = 0
+  }
+  chroot =
+}
+service anvil {
+  chroot =
+}
+`,
+  );
+  const dovecot: ResultPromise = execa('dovecot', ['-F', '-c', join(base, 'dovecot.conf')], { reject: false });
+  await waitForPort(dovecotPort);
+
+  const store = openMailStore({ root: join(base, 'everlock'), fsync: false, pollMs: 100 });
+  const authenticate: Authenticator = async (login, password) =>
+    password === 'secret' ? { login, personal: { domain: 'example.com', local: login }, quotaBytes: 0, shared: [] } : null;
+  const server = await startImapServer({ store, authenticate, implicitTls: false, allowInsecureAuth: true, host: '127.0.0.1', port: 0 });
+  return {
+    dovecotPort,
+    everlockPort: server.port,
+    async stop() {
+      await server.stop(Date.now() + 1000);
+      await store.close();
+      dovecot.kill('SIGTERM');
+      await dovecot;
+    },
+  };
+}
+
+/** A raw connection that reads whole responses (literals inline). */
+class Raw {
+  private buf = Buffer.alloc(0);
+  private waiters: (() => void)[] = [];
+  private ended = false;
+
+  private constructor(private readonly socket: net.Socket) {
+    socket.on('data', (c: Buffer) => {
+      this.buf = Buffer.concat([this.buf, c]);
+      this.wake();
+    });
+    socket.on('close', () => {
+      this.ended = true;
+      this.wake();
+    });
+    socket.on('error', () => {});
+  }
+
+  static async open(port: number): Promise<Raw> {
+    const socket = net.createConnection({ port, host: '127.0.0.1' });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    return new Raw(socket);
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  write(s: string | Buffer): void {
+    this.socket.write(s);
+  }
+
+  private take(): string | undefined {
+    let from = 0;
+    for (;;) {
+      const crlf = this.buf.indexOf('\r\n', from);
+      if (crlf < 0) return undefined;
+      const m = /~?\{(\d+)\+?\}$/.exec(this.buf.toString('latin1', Math.max(from, crlf - 24), crlf));
+      if (!m) {
+        const line = this.buf.toString('latin1', 0, crlf);
+        this.buf = this.buf.subarray(crlf + 2);
+        return line;
+      }
+      const next = crlf + 2 + Number(m[1]);
+      if (this.buf.length < next) return undefined;
+      from = next;
+    }
+  }
+
+  /** Next response, or undefined after `ms` without one. */
+  async next(ms: number): Promise<string | undefined> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const r = this.take();
+      if (r !== undefined) return r;
+      if (this.ended) return undefined;
+      const left = deadline - Date.now();
+      if (left <= 0) return undefined;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+/** Runs a scenario against one server; returns the transcript (C: and S: lines). */
+export async function runScenario(port: number, user: string, sc: Scenario): Promise<string[]> {
+  const conns = new Map<number, Raw>();
+  const out: string[] = [];
+  const conn = async (n: number): Promise<Raw> => {
+    let c = conns.get(n);
+    if (c) return c;
+    c = await Raw.open(port);
+    conns.set(n, c);
+    await c.next(3000);
+    if (sc.login !== false) {
+      c.write(`L LOGIN ${user} secret\r\n`);
+      for (;;) {
+        const r = await c.next(3000);
+        if (r === undefined || r.startsWith('L ')) break;
+      }
+    }
+    return c;
+  };
+  try {
+    for (const step of sc.steps) {
+      const m = /^(?:@(\d+) )?(.*)$/s.exec(step)!;
+      const n = Number(m[1] ?? 1);
+      const text = m[2]!;
+      const c = await conn(n);
+      const pre = n === 1 ? '' : `@${n} `;
+      if (text.startsWith('wait ')) {
+        await new Promise((r) => setTimeout(r, Number(text.slice(5))));
+        continue;
+      }
+      if (text === 'drain') {
+        for (;;) {
+          const r = await c.next(300);
+          if (r === undefined) break;
+          out.push(`${pre}S: ${r}`);
+        }
+        continue;
+      }
+      out.push(`${pre}C: ${text.replace(/\r\n/g, '\\r\\n')}`);
+      // `!` at the end: do not wait for a completion (IDLE's continuation or a literal's `+` is read instead).
+      const noWait = text.endsWith(' !');
+      const payload = noWait ? text.slice(0, -2) : text;
+      c.write(payload + '\r\n');
+      const tag = /^(\S+) /.exec(payload)?.[1];
+      const doneTag = payload === 'DONE' ? sc.steps.slice(0, sc.steps.indexOf(step)).reverse().find((s) => / IDLE/i.test(s))?.replace(/^@\d+ /, '').split(' ')[0] : undefined;
+      for (;;) {
+        const r = await c.next(noWait ? 500 : 4000);
+        if (r === undefined) {
+          if (!noWait) out.push(`${pre}S: <no response>`);
+          break;
+        }
+        out.push(`${pre}S: ${r}`);
+        if (noWait && r.startsWith('+')) break;
+        const t = doneTag ?? tag;
+        if (t && r.startsWith(t + ' ')) break;
+        if (r.startsWith('* BYE')) {
+          const more = await c.next(500);
+          if (more !== undefined) out.push(`${pre}S: ${more}`);
+          break;
+        }
+      }
+    }
+  } finally {
+    for (const c of conns.values()) c.close();
+  }
+  return out;
+}
+
+/** What may differ between two correct servers. */
+export function normalise(line: string): string {
+  let l = line;
+  l = l.replace(/(\* (?:OK|NO|BAD|BYE|PREAUTH)|^(?:@\d+ )?S: \S+ (?:OK|NO|BAD)) (\[[^\]]*\] )?.*$/s, (_m, head: string, code: string | undefined) => `${head} ${code ?? ''}…`);
+  l = l.replace(/CAPABILITY [^\]]*/, 'CAPABILITY …');
+  l = l.replace(/\* ID .*/, '* ID …');
+  l = l.replace(/UIDVALIDITY \d+/g, 'UIDVALIDITY V');
+  l = l.replace(/(APPENDUID|COPYUID) \d+/g, '$1 V');
+  return l;
+}
+
+/** Line diff (LCS); returns '' when equal. */
+export function diff(a: string[], b: string[]): string {
+  const n = a.length;
+  const m = b.length;
+  const dp: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
+  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) dp[i]![j] = a[i] === b[j] ? dp[i + 1]![j + 1]! + 1 : Math.max(dp[i + 1]![j]!, dp[i]![j + 1]!);
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  let differs = false;
+  while (i < n || j < m) {
+    if (i < n && j < m && a[i] === b[j]) {
+      out.push('  ' + a[i]);
+      i++;
+      j++;
+    } else if (j < m && (i >= n || dp[i]![j + 1]! >= dp[i + 1]![j]!)) {
+      out.push('+ ' + b[j]);
+      j++;
+      differs = true;
+    } else {
+      out.push('- ' + a[i]);
+      i++;
+      differs = true;
+    }
+  }
+  return differs ? out.join('\n') : '';
+}

@@ -12,6 +12,12 @@ export interface TlsProvider {
   serverOptions(): TlsOptions;
   /** The context for a server name (SNI), or the default one. */
   contextFor(servername: string | undefined): SecureContext;
+  /**
+   * Subscribes to certificate changes; returns the unsubscribe function. A listener that built its default
+   * context from serverOptions() once (tls.Server, smtp-server) rebuilds it here, or clients without SNI keep
+   * the old certificate until restart.
+   */
+  onChange?(listener: () => void): () => void;
 }
 
 export interface ServerContext {

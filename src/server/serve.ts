@@ -3,7 +3,7 @@
 // line per listener, hands each valid new snapshot to every module, and stops them all with one deadline.
 // Invariants: ctx.config() always returns a fully validated snapshot (swapped by reference, never mutated);
 // a module that fails to start stops the ones already started before the error propagates.
-import type { ConfigSnapshot, ServerSettings } from '../config/types.js';
+import type { ConfigSnapshot, ListenerSettings, ServerSettings } from '../config/types.js';
 import type { Paths } from '../config/paths.js';
 import type { Logger } from '../log.js';
 import type { MailStore } from '../maildir/types.js';
@@ -65,7 +65,7 @@ export async function runServer(opts: ServeOptions): Promise<RunningServer> {
   describeServerMetrics(metrics);
   metrics.set('everlock_config_generation', current.generation);
 
-  const tls = await createTlsProvider({ paths, names: certificateNamesFor(current), log });
+  const tls = await createTlsProvider({ paths, names: certificateNamesFor(current), hostname: current.server.hostname, log });
   let store: MailStore | undefined;
   const started: ServerModule[] = [];
   const listening: Listening[] = [];
@@ -116,9 +116,13 @@ export async function runServer(opts: ServeOptions): Promise<RunningServer> {
   }
 
   const apply = async (snap: ConfigSnapshot): Promise<void> => {
+    const moved = listenChanges(current.server.listen, snap.server.listen);
+    if (moved.length) {
+      log.warn(`everlock.toml: listen addresses changed (${moved.join(', ')}); they apply after a restart, the old ones keep serving`, { changed: moved });
+    }
     current = snap;
     metrics.set('everlock_config_generation', snap.generation);
-    await tls.setNames(certificateNamesFor(snap)).catch((err: unknown) => log.error('regenerating the self-signed certificate failed', { error: err }));
+    await tls.setNames(certificateNamesFor(snap), snap.server.hostname).catch((err: unknown) => log.error('regenerating the self-signed certificate failed', { error: err }));
     for (const m of started) {
       try {
         await m.reload?.(snap);
@@ -167,6 +171,20 @@ export async function runServer(opts: ServeOptions): Promise<RunningServer> {
       return stopping;
     },
   };
+}
+
+const LISTEN_KEYS: ReadonlyArray<[keyof ListenerSettings, string]> = [
+  ['smtp', 'smtp'],
+  ['submission', 'submission'],
+  ['submissions', 'submissions'],
+  ['imapTls', 'imap_tls'],
+  ['imapStarttls', 'imap_starttls'],
+  ['http', 'http'],
+];
+
+/** `[listen]` entries that differ between two snapshots, as `imap_tls 0.0.0.0:993 -> 0.0.0.0:1993`. */
+export function listenChanges(before: ListenerSettings, after: ListenerSettings): string[] {
+  return LISTEN_KEYS.filter(([k]) => (before[k] ?? '') !== (after[k] ?? '')).map(([k, toml]) => `${toml} ${before[k] || 'off'} -> ${after[k] || 'off'}`);
 }
 
 /** Metrics whose render() first refreshes everlock_module_up from the modules' health. */

@@ -1,9 +1,12 @@
 // Certificates for every TLS listener (SMTP STARTTLS, submissions, IMAPS, IMAP STARTTLS). Per-host certificates
 // live in `<data>/config/<host>/fullchain.pem` + `privkey.pem` (Everlock's layout, e.g. `mail.example.com/`) and
-// are chosen by SNI; anything else gets a self-signed certificate kept in `<data>/config/self-signed/`, so a
-// client's accepted exception stays valid across restarts. It is regenerated only when a name it must cover is
-// missing or it is about to expire. Files are re-read on change: new handshakes get the new context, open
-// connections keep theirs. Invariant: a broken or half-copied certificate pair never replaces a working one.
+// are chosen by SNI. A client without SNI, or asking for a name no certificate covers, gets the default: the
+// certificate covering the server hostname when there is one (many MTAs send no SNI), else a self-signed
+// certificate kept in `<data>/config/self-signed/`, so a client's accepted exception stays valid across
+// restarts. The self-signed one is regenerated only when a name it must cover is missing or it is about to
+// expire. Files (the self-signed ones included) are re-read on change: new handshakes get the new context, open
+// connections keep theirs. Listeners that build their default context once (tls.Server, smtp-server) subscribe
+// with onChange to rebuild it. Invariant: a broken or half-copied certificate pair never replaces a working one.
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { mkdir, open, readFile, readdir, rename } from 'node:fs/promises';
 import { isIP } from 'node:net';
@@ -27,6 +30,8 @@ export interface TlsProviderOptions {
   paths: Paths;
   /** Names the fallback certificate must cover (server hostname, mail.<domain> …); localhost and loopback IPs are always added. */
   names: readonly string[];
+  /** The server hostname: a certificate covering it is the default for clients without SNI. */
+  hostname?: string | undefined;
   log: Logger;
   /** Watch the certificate directories and reload on change (default true). */
   watch?: boolean;
@@ -36,7 +41,9 @@ export interface TlsProviderOptions {
 
 export interface ManagedTlsProvider extends TlsProvider {
   /** The names changed (domains added, hostname changed): regenerate the fallback if it misses one. */
-  setNames(names: readonly string[]): Promise<void>;
+  setNames(names: readonly string[], hostname?: string): Promise<void>;
+  /** Subscribes to certificate changes (the default one included); returns the unsubscribe function. */
+  onChange(listener: () => void): () => void;
   /** Re-reads every certificate directory now. */
   reload(): Promise<void>;
   /** Hosts with a certificate of their own (directory names), for logs and tests. */
@@ -44,10 +51,8 @@ export interface ManagedTlsProvider extends TlsProvider {
   close(): Promise<void>;
 }
 
-interface HostCert {
+interface HostCert extends Pair {
   readonly dir: string;
-  readonly x509: X509Certificate;
-  readonly context: SecureContext;
 }
 
 /** The names a fallback certificate covers: the given ones plus localhost and the loopback addresses. */
@@ -60,9 +65,47 @@ export function fallbackNames(names: readonly string[]): string[] {
 export async function createTlsProvider(opts: TlsProviderOptions): Promise<ManagedTlsProvider> {
   const root = join(opts.paths.data, 'config');
   const log = opts.log.child({ module: 'tls' });
+  const selfSignedDir = dataFiles.selfSignedDir(opts.paths);
   let names = fallbackNames(opts.names);
-  let fallback = await loadOrCreateSelfSigned(dataFiles.selfSignedDir(opts.paths), names, log);
+  let hostname = opts.hostname?.toLowerCase();
+  let fallback = await loadOrCreateSelfSigned(selfSignedDir, names, log);
   let hosts = new Map<string, HostCert>();
+  const listeners = new Set<() => void>();
+  let announced = '';
+
+  /** The certificate for clients without SNI: the one covering the hostname, else the self-signed one. */
+  const defaultPair = (): Pair => (hostname ? findHost(hostname) : undefined) ?? fallback;
+  const findHost = (name: string): HostCert | undefined => {
+    const exact = hosts.get(name);
+    if (exact) return exact;
+    for (const cert of hosts.values()) if (cert.x509.checkHost(name)) return cert;
+    return undefined;
+  };
+  /** Tells subscribers when anything they may have built a context from changed. */
+  const changed = (): void => {
+    const now = [defaultPair().x509.fingerprint256, ...[...hosts.values()].map((h) => h.x509.fingerprint256)].join(',');
+    if (now === announced) return;
+    announced = now;
+    for (const l of listeners) {
+      try {
+        l();
+      } catch (err) {
+        log.error('applying new certificates failed', { error: err });
+      }
+    }
+  };
+
+  /** The self-signed files were replaced (by hand, or a restore): use them if they form a valid pair. */
+  const rereadFallback = async (): Promise<void> => {
+    const pair = await loadPair(selfSignedDir).catch((err: unknown) => {
+      if (!(err instanceof MissingPair)) log.warn(`certificate in ${selfSignedDir} not usable; keeping the previous one`, { error: err });
+      return undefined;
+    });
+    if (pair && pair.x509.fingerprint256 !== fallback.x509.fingerprint256) {
+      fallback = pair;
+      log.info('self-signed certificate reloaded', { dir: selfSignedDir });
+    }
+  };
 
   const rescan = async (): Promise<void> => {
     const next = new Map<string, HostCert>();
@@ -80,11 +123,13 @@ export async function createTlsProvider(opts: TlsProviderOptions): Promise<Manag
         log.warn(`certificate in ${join(root, dir)} not usable${previous ? '; keeping the previous one' : ''}`, { error: err });
         return previous;
       });
-      if (loaded) next.set(dir, { dir, ...loaded });
+      if (loaded) next.set(dir, { ...loaded, dir });
     }
-    const changed = next.size !== hosts.size || [...next].some(([d, c]) => hosts.get(d)?.x509.fingerprint256 !== c.x509.fingerprint256);
+    const differs = next.size !== hosts.size || [...next].some(([d, c]) => hosts.get(d)?.x509.fingerprint256 !== c.x509.fingerprint256);
     hosts = next;
-    if (changed) log.info('certificates loaded', { hosts: [...next.keys()], fallback: 'self-signed' });
+    await rereadFallback();
+    if (differs) log.info('certificates loaded', { hosts: [...next.keys()], default: hostname && findHost(hostname) ? hostname : 'self-signed' });
+    changed();
   };
   await rescan();
 
@@ -95,7 +140,8 @@ export async function createTlsProvider(opts: TlsProviderOptions): Promise<Manag
     watcher = watch(root, {
       ignoreInitial: true,
       depth: 2,
-      ignored: (p: string) => p.startsWith(join(root, SELF_SIGNED_DIR)),
+      // Our own temp files while writing the self-signed pair.
+      ignored: (p: string) => p.endsWith('.tmp'),
     });
     watcher.on('all', () => {
       if (timer) clearTimeout(timer);
@@ -105,31 +151,32 @@ export async function createTlsProvider(opts: TlsProviderOptions): Promise<Manag
     await new Promise<void>((resolve) => watcher?.once('ready', () => resolve()));
   }
 
-  const contextFor = (servername: string | undefined): SecureContext => {
-    if (servername) {
-      const name = servername.toLowerCase().replace(/\.$/, '');
-      const exact = hosts.get(name);
-      if (exact) return exact.context;
-      for (const cert of hosts.values()) if (cert.x509.checkHost(name)) return cert.context;
-    }
-    return fallback.context;
-  };
+  const contextFor = (servername: string | undefined): SecureContext =>
+    (servername ? findHost(servername.toLowerCase().replace(/\.$/, '')) : undefined)?.context ?? defaultPair().context;
 
   return {
     contextFor,
     serverOptions(): TlsOptions {
+      const def = defaultPair();
       return {
-        key: fallback.key,
-        cert: fallback.cert,
+        key: def.key,
+        cert: def.cert,
         minVersion: MIN_TLS_VERSION,
         SNICallback: (servername, cb) => cb(null, contextFor(servername)),
       };
     },
-    async setNames(next) {
+    async setNames(next, nextHostname) {
+      if (nextHostname !== undefined) hostname = nextHostname.toLowerCase();
       const wanted = fallbackNames(next);
-      if (wanted.every((n) => names.includes(n))) return;
-      names = [...new Set([...names, ...wanted])];
-      fallback = await loadOrCreateSelfSigned(dataFiles.selfSignedDir(opts.paths), names, log);
+      if (!wanted.every((n) => names.includes(n))) {
+        names = [...new Set([...names, ...wanted])];
+        fallback = await loadOrCreateSelfSigned(selfSignedDir, names, log);
+      }
+      changed();
+    },
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
     reload: rescan,
     hosts: () => [...hosts.keys()],
@@ -142,7 +189,14 @@ export async function createTlsProvider(opts: TlsProviderOptions): Promise<Manag
 
 class MissingPair extends Error {}
 
-async function loadPair(dir: string): Promise<{ x509: X509Certificate; context: SecureContext; key: string; cert: string }> {
+interface Pair {
+  readonly x509: X509Certificate;
+  readonly context: SecureContext;
+  readonly key: string;
+  readonly cert: string;
+}
+
+async function loadPair(dir: string): Promise<Pair> {
   let cert: string;
   let key: string;
   try {
@@ -158,12 +212,6 @@ async function loadPair(dir: string): Promise<{ x509: X509Certificate; context: 
   return { x509, context, key, cert };
 }
 
-interface Fallback {
-  readonly key: string;
-  readonly cert: string;
-  readonly context: SecureContext;
-}
-
 /** Names (DNS and IP) a certificate covers, from its subjectAltName. */
 export function certificateNames(x509: X509Certificate): string[] {
   return (x509.subjectAltName ?? '')
@@ -172,14 +220,12 @@ export function certificateNames(x509: X509Certificate): string[] {
     .filter(Boolean);
 }
 
-async function loadOrCreateSelfSigned(dir: string, names: readonly string[], log: Logger): Promise<Fallback> {
+async function loadOrCreateSelfSigned(dir: string, names: readonly string[], log: Logger): Promise<Pair> {
   try {
     const pair = await loadPair(dir);
     const covered = certificateNames(pair.x509);
     const fresh = Date.parse(pair.x509.validTo) - Date.now() > RENEW_BEFORE_MS;
-    if (fresh && names.every((n) => covered.includes(normalizeIp(n)))) {
-      return { key: pair.key, cert: pair.cert, context: pair.context };
-    }
+    if (fresh && names.every((n) => covered.includes(normalizeIp(n)))) return pair;
   } catch (err) {
     if (!(err instanceof MissingPair)) log.warn('self-signed certificate unreadable; generating a new one', { error: err });
   }
@@ -188,7 +234,7 @@ async function loadOrCreateSelfSigned(dir: string, names: readonly string[], log
   await writeDurably(join(dir, KEY_FILE), key, 0o600);
   await writeDurably(join(dir, CERT_FILE), cert, 0o644);
   log.info('generated self-signed certificate', { names, dir });
-  return { key, cert, context: createSecureContext({ key, cert, minVersion: MIN_TLS_VERSION }) };
+  return { key, cert, x509: new X509Certificate(cert), context: createSecureContext({ key, cert, minVersion: MIN_TLS_VERSION }) };
 }
 
 /** Node prints IPv6 SANs expanded; compare in that form. */

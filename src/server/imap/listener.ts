@@ -46,6 +46,8 @@ export interface ImapServer {
   readonly host: string;
   readonly port: number;
   readonly sessions: ReadonlySet<Session>;
+  /** Re-reads `tls()` for the default certificate of an implicit-TLS listener (certificates changed). */
+  refreshTls(): void;
   /** Stops accepting, says `* BYE` to every session, and waits for them to close until `deadline`. */
   stop(deadline?: number): Promise<void>;
 }
@@ -111,6 +113,10 @@ export async function startImapServer(opts: ImapServerOptions): Promise<ImapServ
     host: addr.address,
     port: addr.port,
     sessions,
+    refreshTls() {
+      // STARTTLS reads opts.tls() per connection already; a tls.Server keeps its default context until told.
+      if (opts.implicitTls && opts.tls) (server as tls.Server).setSecureContext({ ...opts.tls(), minVersion: MIN_TLS });
+    },
     async stop(deadline = Date.now() + 5000) {
       server.close();
       for (const s of sessions) s.bye('Server shutting down');

@@ -31,6 +31,7 @@ export function createImapModule(opts: ImapModuleOptions = {}): ServerModule {
   let health: ModuleHealth = 'stopped';
   const servers: ImapServer[] = [];
   let throttle: AuthThrottle | undefined;
+  let unsubscribe: (() => void) | undefined;
 
   return {
     name: 'imap',
@@ -83,6 +84,9 @@ export function createImapModule(opts: ImapModuleOptions = {}): ServerModule {
           throw new ListenError(label, address, (err as NodeJS.ErrnoException).code);
         }
       }
+      unsubscribe = ctx.tls.onChange?.(() => {
+        for (const s of servers) s.refreshTls();
+      });
       health = 'ok';
       return out;
     },
@@ -91,6 +95,7 @@ export function createImapModule(opts: ImapModuleOptions = {}): ServerModule {
     },
     async stop(deadline: number) {
       health = 'stopping';
+      unsubscribe?.();
       await Promise.all(servers.splice(0).map((s) => s.stop(deadline)));
       health = 'stopped';
     },

@@ -53,6 +53,7 @@ export function createSmtpModules(opts: SmtpModuleOptions = {}): ServerModule[] 
   const listenerModule = (name: string, make: (s: Shared, ctx: ServerContext) => Array<{ label: string; address: string; server: SMTPServer }>): ServerModule => {
     let servers: SMTPServer[] = [];
     let health: ModuleHealth = 'stopped';
+    let unsubscribe: (() => void) | undefined;
     return {
       name,
       async start(ctx) {
@@ -65,11 +66,16 @@ export function createSmtpModules(opts: SmtpModuleOptions = {}): ServerModule[] 
           out.push(await listen(l.server, l.label, l.address));
           servers.push(l.server);
         }
+        // smtp-server builds its default (no SNI) context once: rebuild it when certificates change.
+        unsubscribe = ctx.tls.onChange?.(() => {
+          for (const srv of servers) srv.updateSecureContext(ctx.tls.serverOptions());
+        });
         health = 'ok';
         return out;
       },
       async stop(deadline) {
         health = 'stopping';
+        unsubscribe?.();
         await Promise.all(servers.map((srv) => closeServer(srv, deadline)));
         servers = [];
         health = 'stopped';

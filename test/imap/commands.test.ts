@@ -195,6 +195,7 @@ describe('selected', () => {
     const h = await withMessages(3);
     await transcript(h.client, `
       C: a1 EXAMINE INBOX
+      S: * OK [CLOSED] Previous mailbox closed
       S: * FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)
       S: * OK [PERMANENTFLAGS ()] No permanent flags permitted
       S: * 3 EXISTS
@@ -207,6 +208,7 @@ describe('selected', () => {
       C: a2 STORE 1 +FLAGS (\\Flagged)
       S: a2 NO [READ-ONLY] Mailbox is read-only
       C: a3 SELECT nosuch
+      S: * OK [CLOSED] Previous mailbox closed
       S: a3 NO [NONEXISTENT] Mailbox does not exist
       C: a4 FETCH 1 FLAGS
       S: a4 BAD No mailbox selected
@@ -443,6 +445,7 @@ describe('selected', () => {
     await h.client.command('CREATE Temp');
     await transcript(h.client, `
       C: a1 SELECT Temp
+      S: * OK [CLOSED] Previous mailbox closed
       S: ...
       S: ...
       S: * 0 EXISTS

@@ -45,7 +45,9 @@ async function openMailbox({ p, session, name: command }: CommandContext): Promi
 
   const hadSelection = session.state.kind === 'selected';
   session.deselect();
-  if (hadSelection && session.enabled.has('QRESYNC')) session.sendLine('* OK [CLOSED] Previous mailbox closed');
+  // Sent whenever a selection is replaced, not only after ENABLE QRESYNC: RFC 9051 §7.1 and RFC 7162
+  // §3.2.11 (QRESYNC is advertised); clients that do not know the code ignore an untagged OK.
+  if (hadSelection) session.sendLine('* OK [CLOSED] Previous mailbox closed');
   const user = session.user();
   const target = resolveFolder(user, name);
   const readOnly = command === 'EXAMINE' || target.readOnly;

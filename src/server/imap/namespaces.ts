@@ -41,6 +41,8 @@ export interface ListEntry {
   readonly hasChildren: boolean;
   readonly subscribed: boolean;
   readonly specialUse?: SpecialUse | undefined;
+  /** Not a mailbox, only the parent of some: listed so `%` can walk the hierarchy. */
+  readonly implied?: boolean | undefined;
 }
 
 /** Every name the user can see, containers included, in a stable order. */

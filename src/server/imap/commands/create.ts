@@ -14,22 +14,23 @@ export const create: CommandSpec = {
   async run({ p, session }) {
     p.sp();
     let name = p.mailbox();
-    let use: SpecialUse | undefined;
+    let uses: (SpecialUse | undefined)[] = [];
     if (p.trySp()) {
       p.list(() => {
         if (p.keyword() !== 'USE') p.fail('Unknown CREATE parameter');
         p.sp();
-        const uses = p.list(() => {
+        uses = p.list(() => {
           p.char('\\');
-          const u = USES.get('\\' + p.keyword());
-          if (!u) p.fail('Unknown special-use attribute');
-          return u;
+          return USES.get('\\' + p.keyword());
         }, false);
-        if (uses.length > 1) p.fail('Only one special-use attribute per mailbox');
-        use = uses[0];
       }, false);
     }
     p.end();
+    // use-attr-ext is valid syntax: an attribute we do not know, or more than one, is refused with USEATTR
+    // and nothing is created (RFC 6154 §3).
+    if (uses.some((u) => u === undefined)) return no('Unknown special-use attribute', 'USEATTR');
+    if (uses.length > 1) return no('Only one special-use attribute per mailbox', 'USEATTR');
+    const use = uses[0];
     // A trailing separator only says the client means to create children under it (RFC 9051 §6.3.4).
     if (name.endsWith(SEPARATOR)) name = name.slice(0, -1);
     if (name === 'INBOX') return no('INBOX already exists', 'ALREADYEXISTS');

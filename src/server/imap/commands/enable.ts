@@ -22,6 +22,10 @@ export const enable: CommandSpec = {
     } while (p.trySp());
     p.end();
     if (session.enabled.has('CONDSTORE')) session.condstoreActive = true;
+    // CONDSTORE enabled with a mailbox selected: the client has not seen its HIGHESTMODSEQ yet (RFC 7162 §3.1).
+    if (newly.includes('CONDSTORE') && session.state.kind === 'selected') {
+      session.sendLine(`* OK [HIGHESTMODSEQ ${session.state.view.folder.state().highestModSeq}] Highest`);
+    }
     session.sendLine(`* ENABLED${newly.map((c) => ' ' + c).join('')}`);
     return ok('Enabled');
   },

@@ -1,6 +1,7 @@
 // RFC 9051 §6.3.9 LIST [SP list-select-opts] SP mailbox SP mbox-or-pat [SP list-return-opts]
 // LIST-EXTENDED (RFC 5258): selection SUBSCRIBED, REMOTE, RECURSIVEMATCH, SPECIAL-USE (RFC 6154); return
-// SUBSCRIBED, CHILDREN, SPECIAL-USE, STATUS (RFC 5819). Containers and implied parents are \Noselect.
+// SUBSCRIBED, CHILDREN, SPECIAL-USE, STATUS (RFC 5819). Containers are \Noselect; implied parents
+// are \Noselect in a base LIST and \NonExistent in an extended one.
 import { ok } from '../errors.js';
 import { listEverything, patternMatcher, SEPARATOR, type ListEntry } from '../namespaces.js';
 import { atom, MailboxName, str, type Value } from '../protocol/values.js';
@@ -21,7 +22,10 @@ export const list: CommandSpec = {
   async run({ p, session }) {
     const o: ListOptions = { subscribedOnly: false, recursiveMatch: false, specialUseOnly: false, returnSubscribed: false };
     p.sp();
+    // Any selection or return option, or several patterns, makes this an extended LIST (RFC 5258 §3).
+    let extended = false;
     if (p.peek() === 0x28) {
+      extended = true;
       p.list(() => {
         const opt = p.keyword();
         if (opt === 'SUBSCRIBED') o.subscribedOnly = true;
@@ -34,8 +38,10 @@ export const list: CommandSpec = {
     }
     const reference = p.mailbox();
     p.sp();
+    if (p.peek() === 0x28) extended = true;
     const patterns = p.peek() === 0x28 ? p.list(() => p.listMailbox(), false) : [p.listMailbox()];
     if (p.trySp()) {
+      extended = true;
       if (!p.tryKeyword('RETURN')) p.fail('Expected RETURN');
       p.sp();
       p.list(() => {
@@ -67,7 +73,10 @@ export const list: CommandSpec = {
         if (!childInfo) continue;
       }
       const attrs: Value[] = [];
-      if (!e.selectable) attrs.push(atom('\\Noselect'));
+      // A name that is only the parent of others does not exist: extended LIST says so (RFC 5258 §3,
+      // \NonExistent implies \Noselect); the base LIST keeps RFC 3501's \Noselect.
+      if (e.implied && extended) attrs.push(atom('\\NonExistent'));
+      else if (!e.selectable) attrs.push(atom('\\Noselect'));
       attrs.push(atom(e.hasChildren ? '\\HasChildren' : '\\HasNoChildren'));
       if (e.subscribed && (o.subscribedOnly || o.returnSubscribed)) attrs.push(atom('\\Subscribed'));
       if (e.specialUse) attrs.push(atom(e.specialUse));
@@ -97,7 +106,7 @@ export function withImpliedParents(entries: ListEntry[]): ListEntry[] {
       const parent = parts.slice(0, i).join(SEPARATOR);
       if (names.has(parent)) continue;
       names.add(parent);
-      out.push({ name: parent, selectable: false, hasChildren: true, subscribed: false });
+      out.push({ name: parent, selectable: false, hasChildren: true, subscribed: false, implied: true });
     }
   }
   return out;

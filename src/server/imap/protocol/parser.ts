@@ -18,6 +18,7 @@ import type {
   SimpleFetchAttribute,
   TextSearchKey,
 } from './ast.js';
+import { StoreError } from '../../../errors.js';
 import { decodeMutf7 } from './mutf7.js';
 
 export class ParseError extends Error {
@@ -251,8 +252,10 @@ export class Parser {
     if (!pattern && raw.toUpperCase() === 'INBOX') return 'INBOX';
     if (this.opts.utf8) return raw;
     const decoded = decodeMutf7(raw);
-    if (decoded === undefined) this.fail('Invalid modified UTF-7 in mailbox name');
-    return decoded;
+    if (decoded !== undefined) return decoded;
+    // The astring is valid syntax; only the name is unusable, which is `NO [CANNOT]`, not BAD (as Dovecot).
+    if (!pattern) throw new StoreError('invalid-name', 'invalid modified UTF-7 in mailbox name');
+    return this.fail('Invalid modified UTF-7 in mailbox pattern');
   }
 
   /** sequence-set / "$" (RFC 5182). */

@@ -1,0 +1,168 @@
+// Points where a comparison with Dovecot (test/imap/dovecot-diff) showed everlock off the RFC; each case
+// here failed before its fix.
+import { describe, expect, it } from 'vitest';
+import { appendMessage, openSession, SAMPLE, type Harness } from './harness.js';
+import { transcript } from './transcript.js';
+
+async function loggedIn(): Promise<Harness> {
+  const h = await openSession();
+  await h.client.command('LOGIN bob@example.com hunter2');
+  return h;
+}
+
+describe('LIST-EXTENDED (RFC 5258)', () => {
+  it('an implied parent is \\Noselect in a base LIST and \\NonExistent in an extended one', async () => {
+    const h = await loggedIn();
+    await transcript(h.client, `
+      C: a1 CREATE x/y
+      S: a1 OK ...
+      C: a2 DELETE x
+      S: a2 OK ...
+      C: a3 LIST "" x
+      S: * LIST (\\Noselect \\HasChildren) "/" x
+      S: a3 OK LIST completed
+      C: a4 LIST "" x RETURN (CHILDREN)
+      S: * LIST (\\NonExistent \\HasChildren) "/" x
+      S: a4 OK LIST completed
+      C: a5 LIST "" (x)
+      S: * LIST (\\NonExistent \\HasChildren) "/" x
+      S: a5 OK LIST completed
+      C: a6 LIST "" % RETURN (STATUS (MESSAGES))
+      S: * LIST (\\HasNoChildren) "/" INBOX
+      S: * STATUS INBOX (MESSAGES 0)
+      ...
+    `);
+    // No STATUS for a name that is not a mailbox (RFC 5819 §2).
+    const more = await h.client.until('a6');
+    const i = more.findIndex((l) => l.endsWith('"/" x'));
+    expect(more[i]).toBe('* LIST (\\NonExistent \\HasChildren) "/" x');
+    expect(more[i + 1]).not.toMatch(/^\* STATUS x /);
+  });
+});
+
+describe('SUBSCRIBE (RFC 3501 §6.3.6)', () => {
+  it('refuses a name that does not exist, so LSUB never hides a subscription', async () => {
+    const h = await loggedIn();
+    await transcript(h.client, `
+      C: a1 SUBSCRIBE ghost
+      S: a1 NO [NONEXISTENT] Mailbox does not exist
+      C: a3 CREATE ghost
+      S: a3 OK CREATE completed
+      C: a4 SUBSCRIBE ghost
+      S: a4 OK SUBSCRIBE completed
+      C: a5 LSUB "" ghost
+      S: * LSUB () "/" ghost
+      S: a5 OK LSUB completed
+    `);
+  });
+});
+
+describe('CREATE with USE (RFC 6154 §3)', () => {
+  it('an unknown or second use attribute is NO [USEATTR], and nothing is created', async () => {
+    const h = await loggedIn();
+    await transcript(h.client, `
+      C: a1 CREATE Stuff (USE (\\Bogus))
+      S: a1 NO [USEATTR] Unknown special-use attribute
+      C: a2 CREATE Stuff (USE (\\Flagged \\All))
+      S: a2 NO [USEATTR] Only one special-use attribute per mailbox
+      C: a3 LIST "" Stuff
+      S: a3 OK LIST completed
+      C: a4 CREATE Stuff (USE (\\Flagged))
+      S: a4 OK CREATE completed
+      C: a5 LIST "" Stuff RETURN (SPECIAL-USE)
+      S: * LIST (\\HasNoChildren \\Flagged) "/" Stuff
+      S: a5 OK LIST completed
+    `);
+  });
+});
+
+describe('mailbox names', () => {
+  it('invalid modified UTF-7 is NO [CANNOT] (the astring is valid syntax), and the session goes on', async () => {
+    const h = await loggedIn();
+    await transcript(h.client, `
+      C: a1 CREATE bad&name
+      S: a1 NO [CANNOT] Invalid mailbox name
+      C: a2 SELECT &Jjo
+      S: a2 NO [CANNOT] Invalid mailbox name
+      C: a3 LIST "" bad&name
+      S: a3 BAD Invalid modified UTF-7 in mailbox pattern
+      C: a4 NOOP
+      S: a4 OK NOOP completed
+    `);
+  });
+});
+
+describe('SELECT / EXAMINE', () => {
+  it('replacing a selection sends [CLOSED] first, without ENABLE QRESYNC (RFC 9051 §7.1)', async () => {
+    const h = await loggedIn();
+    await transcript(h.client, `
+      C: a1 SELECT INBOX
+      S: * FLAGS ...
+      S: * OK [PERMANENTFLAGS ...
+      S: * 0 EXISTS
+      S: * 0 RECENT
+      S: * OK [UIDVALIDITY ...
+      S: * OK [UIDNEXT 1] ...
+      S: * OK [HIGHESTMODSEQ ...
+      S: a1 OK [READ-WRITE] SELECT completed
+      C: a2 EXAMINE INBOX
+      S: * OK [CLOSED] Previous mailbox closed
+      S: * FLAGS ...
+    `);
+  });
+});
+
+describe('ENABLE CONDSTORE with a mailbox selected (RFC 7162 §3.1)', () => {
+  it('reports HIGHESTMODSEQ, which the SELECT did not need to', async () => {
+    const h = await loggedIn();
+    await appendMessage(h.client, 'INBOX', SAMPLE(1));
+    await h.client.command('SELECT INBOX');
+    const r = await h.client.command('ENABLE CONDSTORE');
+    expect(r[0]).toMatch(/^\* OK \[HIGHESTMODSEQ \d+\] /);
+    expect(r[1]).toBe('* ENABLED CONDSTORE');
+    const again = await h.client.command('ENABLE CONDSTORE');
+    expect(again[0]).toBe('* ENABLED');
+  });
+});
+
+describe('SEARCH BODY / TEXT in an attached message', () => {
+  it('matches the attached message header, which is body text of the outer message', async () => {
+    const h = await loggedIn();
+    const msg = [
+      'From: a@example.org',
+      'Subject: Fwd',
+      'Content-Type: multipart/mixed; boundary="b"',
+      '',
+      '--b',
+      'Content-Type: text/plain',
+      '',
+      'See attached.',
+      '--b',
+      'Content-Type: message/rfc822',
+      '',
+      'From: =?UTF-8?Q?Jos=C3=A9?= <inner@example.org>',
+      'Subject: Quarterly figures',
+      '',
+      'Inner body.',
+      '--b--',
+      '',
+    ].join('\r\n');
+    await appendMessage(h.client, 'INBOX', msg);
+    await appendMessage(h.client, 'INBOX', SAMPLE(2));
+    await h.client.command('SELECT INBOX');
+    await transcript(h.client, `
+      C: a1 SEARCH TEXT "quarterly figures"
+      S: * SEARCH 1
+      S: a1 OK SEARCH completed
+      C: a2 SEARCH CHARSET UTF-8 BODY "josé"
+      S: * SEARCH 1
+      S: a2 OK SEARCH completed
+      C: a3 SEARCH SUBJECT quarterly
+      S: * SEARCH
+      S: a3 OK SEARCH completed
+      C: a4 SEARCH BODY "inner body"
+      S: * SEARCH 1
+      S: a4 OK SEARCH completed
+    `);
+  });
+});

@@ -8,6 +8,7 @@
 import type { ConfigSnapshot, MailboxAddress, Role, UserConfig } from './types.js';
 import { parseGrantPath, roleAtLeast } from './grants.js';
 import { splitAddress } from './names.js';
+import { LoginCache } from './login-cache.js';
 import { verifyPassword } from './passwords.js';
 import { StoreError } from '../errors.js';
 
@@ -70,13 +71,19 @@ export function findUserByLogin(snap: ConfigSnapshot, login: string): UserConfig
 /** The user for `login` when `password` matches their hash; null otherwise (unknown user, no password, wrong). */
 export async function authenticate(snap: ConfigSnapshot, login: string, password: string): Promise<UserConfig | null> {
   const user = findUserByLogin(snap, login);
-  if (!user?.password) {
-    // Spend comparable time so an unknown login cannot be told from a wrong password.
-    await verifyPassword(DUMMY_PHC, password);
-    return null;
+  // An unknown login spends the same time on a dummy hash, so it cannot be told from a wrong password.
+  const phc = user?.password ?? DUMMY_PHC;
+  const who = user?.password ? user.login : `?${login.trim().toLowerCase()}`;
+  let ok = loginCache.get(who, phc, password);
+  if (ok === undefined) {
+    ok = await verifyPassword(phc, password);
+    loginCache.set(who, phc, password, ok);
   }
-  return (await verifyPassword(user.password, password)) ? user : null;
+  return ok && user?.password ? user : null;
 }
+
+/** Recently verified logins (see login-cache.ts): one per process, shared by SMTP and IMAP. */
+const loginCache = new LoginCache();
 
 // A valid hash of a random string (ln=17 like real ones); verifying against it only burns the same time.
 const DUMMY_PHC = '$scrypt$ln=17,r=8,p=1$ZXZlcmxvY2stZHVtbXk$X1R4b3VnaG5vdC1hLXJlYWwtaGFzaC0xMjM0NTY3OA';

@@ -25,6 +25,9 @@ const SERVER_TEMPLATE = `# everlock server settings. Every field is optional; fl
 # auth_failures_per_minute = 5
 # auth_lockout_seconds = 60
 # imap_idle_timeout_seconds = 1800
+#
+# [passwords]
+# scrypt_ln = 17                      # cost of new password hashes: 2^17, 128 MiB, OWASP's scrypt minimum
 `;
 
 /** The lines the config repo's .gitignore must hold (data paths only when data lives inside the repo). */

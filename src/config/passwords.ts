@@ -63,6 +63,53 @@ export async function verifyPassword(phc: string, pw: string): Promise<boolean> 
   const parsed = parsePhc(phc);
   if (!parsed.ok) return false;
   const { ln, r, p, salt, hash } = parsed.value;
-  const key = await derive(pw, salt, hash.length, ln, r, p);
-  return timingSafeEqual(key, hash);
+  await verifySlots.acquire();
+  try {
+    const key = await derive(pw, salt, hash.length, ln, r, p);
+    return timingSafeEqual(key, hash);
+  } finally {
+    verifySlots.release();
+  }
+}
+
+/**
+ * At most this many verifications run at once. scrypt runs on the libuv thread pool (4 threads unless
+ * UV_THREADPOOL_SIZE says otherwise), which file I/O shares: a burst of logins must not take every thread, and
+ * at ln=17 each one holds 128 MiB. Further logins wait their turn in arrival order.
+ */
+export const MAX_CONCURRENT_VERIFY = Math.max(1, Math.floor((Number(process.env.UV_THREADPOOL_SIZE) || 4) / 2));
+
+class Slots {
+  readonly size: number;
+  private free: number;
+  private readonly waiting: Array<() => void> = [];
+  constructor(size: number) {
+    this.size = size;
+    this.free = size;
+  }
+  get running(): number {
+    return this.size - this.free;
+  }
+  get queued(): number {
+    return this.waiting.length;
+  }
+  acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free++;
+  }
+}
+
+const verifySlots = new Slots(MAX_CONCURRENT_VERIFY);
+
+/** Verifications running and waiting now (tests, diagnostics). */
+export function verifyLoad(): { running: number; waiting: number } {
+  return { running: verifySlots.running, waiting: verifySlots.queued };
 }

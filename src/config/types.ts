@@ -101,6 +101,8 @@ export interface ServerSettings {
   readonly routes?: ReadonlyMap<string, string> | undefined;
   /** Secret for SRS rewriting of forwarded mail (generated into data dir when absent). */
   readonly srsSecret?: string | undefined;
+  /** everlock.toml `[passwords] scrypt_ln`: cost of password hashes written from now on; undefined = SCRYPT_LN. */
+  readonly passwordScryptLn?: number | undefined;
   readonly file?: string | undefined;
 }
 

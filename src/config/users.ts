@@ -71,7 +71,7 @@ export async function addUser(paths: Paths, login: string, opts: AddUserOptions)
   // A login that is an address owns it, so it must be one a new user may own.
   const addresses = checkNewAddresses(snap, login, [...(login.includes('@') ? [login] : []), ...(opts.addresses ?? [])]).filter((a) => a !== login);
   const doc: Doc = {};
-  if (opts.password !== undefined) doc.password = await hashPassword(opts.password);
+  if (opts.password !== undefined) doc.password = await hashPassword(opts.password, snap.server.passwordScryptLn);
   if (addresses.length > 0) doc.addresses = addresses;
   await updateConfigFile(
     paths,
@@ -92,7 +92,7 @@ export async function setPassword(paths: Paths, login: string, password: string,
   if (password === '') throw new UserError('empty password');
   const snap = (await inspectConfig(paths)).snapshot;
   requireUser(snap, login);
-  const hash = await hashPassword(password);
+  const hash = await hashPassword(password, snap.server.passwordScryptLn);
   await updateConfigFile(paths, userFile(login), (doc) => ({ ...existing(doc, login), password: hash }), {
     message: `users: set password of ${login}`,
     commit: opts.commit,

@@ -7,6 +7,12 @@ import type { ParsedToml } from './toml.js';
 import { FrozenMap } from './freeze.js';
 import { domainProblem } from './names.js';
 
+/** Bounds of [passwords] scrypt_ln: 2^10 (1 MiB, for throwaway test homes) to 2^20 (1 GiB). */
+const MIN_SCRYPT_LN = 10;
+const MAX_SCRYPT_LN = 20;
+/** The default (passwords.ts SCRYPT_LN) is also the floor below which config check warns: OWASP's scrypt minimum. */
+const RECOMMENDED_SCRYPT_LN = 17;
+
 export const DEFAULT_LISTEN: ListenerSettings = {
   smtp: '0.0.0.0:25',
   submission: '0.0.0.0:587',
@@ -34,7 +40,7 @@ export function defaultServerSettings(): ServerSettings {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-const TOP_KEYS = ['hostname', 'allow_insecure_auth', 'accept_any_recipient', 'dns_server', 'srs_secret', 'listen', 'limits', 'routes'];
+const TOP_KEYS = ['hostname', 'allow_insecure_auth', 'accept_any_recipient', 'dns_server', 'srs_secret', 'listen', 'limits', 'routes', 'passwords'];
 const LISTEN_KEYS: Record<string, keyof ListenerSettings> = {
   smtp: 'smtp',
   submission: 'submission',
@@ -117,6 +123,17 @@ export function validateServer(parsed: ParsedToml, file: string, absFile: string
     }
   }
 
+  // [passwords]: the scrypt cost of hashes written from now on (existing hashes carry their own).
+  let passwordScryptLn: number | undefined;
+  const passwordsTable = c.table(doc, [], 'passwords');
+  if (passwordsTable) {
+    c.knownKeys(passwordsTable, ['passwords'], ['scrypt_ln']);
+    passwordScryptLn = c.integer(passwordsTable, ['passwords'], 'scrypt_ln', MIN_SCRYPT_LN, MAX_SCRYPT_LN);
+    if (passwordScryptLn !== undefined && passwordScryptLn < RECOMMENDED_SCRYPT_LN) {
+      c.warning(['passwords', 'scrypt_ln'], `scrypt_ln = ${passwordScryptLn} is weaker than the recommended ${RECOMMENDED_SCRYPT_LN} (hashes in a leaked config repo are cheaper to crack)`);
+    }
+  }
+
   const settings: ServerSettings = {
     hostname: hostname ?? defaults.hostname,
     listen,
@@ -126,6 +143,7 @@ export function validateServer(parsed: ParsedToml, file: string, absFile: string
     dnsServer,
     srsSecret: c.string(doc, [], 'srs_secret'),
     routes: routes.size > 0 ? new FrozenMap(routes) : undefined,
+    passwordScryptLn,
     file: absFile,
   };
   return { settings, issues: c.issues };

@@ -20,6 +20,8 @@ const cases: Case[] = [
   { name: 'unknown domain key', files: { 'domains/example.com.toml': 'enabled = true\n[outbound]\nhostnme = "mail.example.com"\n' }, file: 'domains/example.com.toml', line: 3, message: /unknown key "hostnme" in \[outbound\] \(did you mean "hostname"\?\)/ },
   { name: 'unknown server key', files: { 'everlock.toml': '[limits]\nmax_recipents = 5\n' }, file: 'everlock.toml', line: 2, message: /did you mean "max_recipients"/ },
   { name: 'bad listen address', files: { 'everlock.toml': '[listen]\nsmtp = "0.0.0.0"\n' }, file: 'everlock.toml', line: 2, message: /not a listen address/ },
+  { name: 'scrypt cost out of range', files: { 'everlock.toml': '[passwords]\nscrypt_ln = 9\n' }, file: 'everlock.toml', line: 2, message: /"scrypt_ln" must be an integer from 10 to 20/ },
+  { name: 'unknown passwords key', files: { 'everlock.toml': '[passwords]\nscrypt_n = 17\n' }, file: 'everlock.toml', line: 2, message: /did you mean "scrypt_ln"/ },
   { name: 'bad route', files: { 'everlock.toml': '[routes]\n"example.org" = "host:port:x"\n' }, file: 'everlock.toml', line: 2, message: /not a host or host:port/ },
   { name: 'wrong type', files: { 'domains/example.com.toml': 'enabled = "yes"\n' }, file: 'domains/example.com.toml', line: 1, message: /"enabled" must be true or false/ },
   { name: 'address in unknown domain', files: { 'domains/example.com.toml': DOMAIN, 'users/alice.toml': 'addresses = ["alice@example.com", "alice@nowhere.org"]\n' }, file: 'users/alice.toml', line: 1, message: /unknown domain "nowhere.org"/ },
@@ -91,6 +93,16 @@ describe('config validation', () => {
     expect(issues).toHaveLength(1);
     expect(issues[0]).toMatchObject({ file: 'domains/example.com.toml', line: 2 });
     expect(issues[0]?.message).toMatch(/keys\/dkim\/example.com\/default.pem/);
+  });
+
+  it('reads [passwords] scrypt_ln and warns when it is below the recommended cost', async () => {
+    const strong = await loadConfig(await configDir({ 'everlock.toml': '[passwords]\nscrypt_ln = 18\n' }));
+    expect(strong.server.passwordScryptLn).toBe(18);
+    expect(strong.warnings).toEqual([]);
+    const weak = await loadConfig(await configDir({ 'everlock.toml': '\n[passwords]\nscrypt_ln = 12\n' }));
+    expect(weak.server.passwordScryptLn).toBe(12);
+    expect(weak.warnings).toEqual([expect.objectContaining({ file: 'everlock.toml', line: 3, message: expect.stringMatching(/weaker than the recommended 17/) })]);
+    expect((await loadConfig(await configDir({}))).server.passwordScryptLn).toBeUndefined();
   });
 
   it('applies server overrides over everlock.toml and defaults', async () => {

@@ -83,7 +83,7 @@ describe('live certificates under serve', () => {
   it('new connections get replaced certificates, with SNI or not, on every TLS listener; open ones keep working', async () => {
     const home = await tempDir('everlock-tls-live-');
     const paths = await writeHome(home, { domains: { 'example.com': 'enabled = true\n' } });
-    const { log, lines } = memoryLogger();
+    const { log } = memoryLogger();
     const ports: Record<string, number> = {};
     const server = await runServer({
       paths,

@@ -125,7 +125,7 @@ async function main(): Promise<void> {
   inbox.release();
 
   const folderDir = join(root, alice.domain, alice.local);
-  for (const cache of ['everlock-modseq', 'everlock-summaries']) {
+  for (const cache of ['everlock-modseq', 'everlock-summaries', 'everlock-index', 'everlock-curstamp']) {
     try {
       unlinkSync(join(folderDir, cache));
     } catch {

@@ -1,7 +1,9 @@
 // The in-memory record of one message: the public MessageInfo plus where its file is. Kept small on purpose
 // (a 100,000-message folder holds 100,000 of these): flag arrays are shared between messages with the same
-// flag letters, and there are no per-message closures.
+// flag letters, there are no per-message closures, and the file's base stays in the uidlist's table until
+// someone asks for it.
 import type { Flag, FolderChange, MessageInfo } from './types.js';
+import type { BaseTable } from './base-table.js';
 
 export class MaildirMessage implements MessageInfo {
   constructor(
@@ -10,14 +12,25 @@ export class MaildirMessage implements MessageInfo {
     readonly modseq: number,
     readonly size: number,
     readonly internalDate: number,
-    /** The uidlist key (file name up to ':'). */
-    readonly base: string,
+    /** Where the uidlist key (file name up to ':') is: a table and a position that never change. */
+    readonly baseTable: BaseTable,
+    readonly basePos: number,
     /** Flag letters of the file name ('' in new/). */
     readonly info: string,
     readonly inNew: boolean,
     /** The file name when it is not the usual `<base>` (new/) or `<base>:2,<info>` (cur/). */
     readonly rawName?: string | undefined,
   ) {}
+
+  /** The uidlist key: the file name up to ':'. */
+  get base(): string {
+    return this.baseTable.at(this.basePos);
+  }
+
+  /** The same message with other flags (a flag change or a move new/ -> cur/). */
+  withFlags(flags: readonly Flag[], modseq: number, info: string, inNew: boolean): MaildirMessage {
+    return new MaildirMessage(this.uid, flags, modseq, this.size, this.internalDate, this.baseTable, this.basePos, info, inNew);
+  }
 
   /** File name inside new/ or cur/, built on demand so 100,000 messages do not hold 100,000 names. */
   get file(): string {

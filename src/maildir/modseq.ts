@@ -11,6 +11,7 @@ import { open, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import { storeErrorFromErrno } from '../errors.js';
+import { imageMatches, readChecks } from './uidlist.js';
 
 export const MODSEQ_FILE = 'everlock-modseq';
 
@@ -29,20 +30,48 @@ export interface NewRecord {
   info: string;
 }
 
+/** What the snapshot keeps of a parsed log (see UidlistImage). */
+export interface ModseqImage {
+  readonly ino: number;
+  readonly offset: number;
+  readonly head: string;
+  readonly tail: string;
+  readonly validity: number;
+  readonly highest: number;
+  readonly lines: number;
+  readonly uids: Uint32Array;
+  readonly modseqs: Float64Array;
+  readonly dates: Float64Array;
+  readonly vsizes: Float64Array;
+  readonly infoIds: Uint32Array;
+  readonly infos: readonly string[];
+}
+
 export class ModseqLog {
   readonly path: string;
-  /** uid -> slot in the parallel arrays below: no object per message, so 100,000 records stay cheap. */
-  private readonly slots = new Map<number, number>();
-  private modseqs: number[] = [];
-  private dates: number[] = [];
-  private vsizes: number[] = [];
-  private infos: string[] = [];
+  // One slot per UID in growable typed columns: no object or Map entry per message. Slots are in ascending
+  // UID order as long as records arrive that way (they do: UIDs are assigned ascending and a compaction
+  // rewrites in order), so a UID is found by a hinted binary search; out of order, a Map is built instead.
+  private n = 0;
+  private uidCol: Uint32Array = new Uint32Array(0);
+  private modseqCol: Float64Array = new Float64Array(0);
+  private dateCol: Float64Array = new Float64Array(0);
+  private vsizeCol: Float64Array = new Float64Array(0);
+  private infoCol: Uint32Array = new Uint32Array(0);
+  /** Flag letter strings, interned: a folder has a few dozen distinct ones. */
+  private infos: string[] = [''];
+  private infoIds = new Map<string, number>([['', 0]]);
+  private sorted = true;
+  private index: Map<number, number> | undefined;
+  private hint = 0;
   highest = 0;
   private validity = 0;
   private ino = -1;
   private offset = 0;
   private size = -1;
   private lines = 0;
+  /** Lines parsed from text since the last image was taken or adopted. */
+  linesSinceImage = 0;
 
   constructor(
     dir: string,
@@ -53,72 +82,193 @@ export class ModseqLog {
 
   /** The last record for a UID (date -1: expunged). */
   get(uid: number): ModseqRecord | undefined {
-    const s = this.slots.get(uid);
+    const s = this.slotOf(uid);
     if (s === undefined) return undefined;
-    return { modseq: this.modseqs[s] as number, date: this.dates[s] as number, vsize: this.vsizes[s] as number, info: this.infos[s] as string };
+    return { modseq: this.modseqAt(s), date: this.dateAt(s), vsize: this.vsizeAt(s), info: this.infoAt(s) };
   }
 
   get isEmpty(): boolean {
-    return this.slots.size === 0;
+    return this.n === 0;
   }
 
   has(uid: number): boolean {
-    return this.slots.has(uid);
+    return this.slotOf(uid) !== undefined;
   }
 
   /** Slot of a UID for the hot path (reconcile); read with modseqAt/dateAt/vsizeAt/infoAt. */
   slotOf(uid: number): number | undefined {
-    return this.slots.get(uid);
+    if (!this.sorted) {
+      if (this.index === undefined) {
+        this.index = new Map();
+        for (let s = 0; s < this.n; s++) this.index.set(this.uidCol[s] as number, s);
+      }
+      return this.index.get(uid);
+    }
+    const col = this.uidCol;
+    // Callers mostly walk UIDs in ascending order: try the slot after the last one found.
+    const h = this.hint;
+    if (h < this.n && col[h] === uid) {
+      this.hint = h + 1;
+      return h;
+    }
+    let lo = 0;
+    let hi = this.n - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const u = col[mid] as number;
+      if (u === uid) {
+        this.hint = mid + 1;
+        return mid;
+      }
+      if (u < uid) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
   }
   modseqAt(slot: number): number {
-    return this.modseqs[slot] as number;
+    return this.modseqCol[slot] as number;
   }
   dateAt(slot: number): number {
-    return this.dates[slot] as number;
+    return this.dateCol[slot] as number;
   }
   vsizeAt(slot: number): number {
-    return this.vsizes[slot] as number;
+    return this.vsizeCol[slot] as number;
   }
   infoAt(slot: number): string {
-    return this.infos[slot] as string;
+    return this.infos[this.infoCol[slot] as number] as string;
   }
 
   /** UIDs whose last record is not an expunge. */
   liveUids(): Set<number> {
     const live = new Set<number>();
-    for (const [uid, s] of this.slots) if ((this.dates[s] as number) >= 0) live.add(uid);
+    for (let s = 0; s < this.n; s++) if ((this.dateCol[s] as number) >= 0) live.add(this.uidCol[s] as number);
     return live;
   }
 
-  private set(uid: number, modseq: number, date: number, vsize: number, info: string): void {
-    let s = this.slots.get(uid);
-    if (s === undefined) {
-      s = this.modseqs.length;
-      this.slots.set(uid, s);
+  /** How many UIDs have a last record that is not an expunge. */
+  liveCount(): number {
+    let c = 0;
+    for (let s = 0; s < this.n; s++) if ((this.dateCol[s] as number) >= 0) c++;
+    return c;
+  }
+
+  private grow(min: number): void {
+    const cap = Math.max(min, this.uidCol.length * 2, 1024);
+    const n = this.n;
+    const u32 = (old: Uint32Array): Uint32Array => {
+      const a = new Uint32Array(cap);
+      a.set(old.subarray(0, n));
+      return a;
+    };
+    const f64 = (old: Float64Array): Float64Array => {
+      const a = new Float64Array(cap);
+      a.set(old.subarray(0, n));
+      return a;
+    };
+    this.uidCol = u32(this.uidCol);
+    this.modseqCol = f64(this.modseqCol);
+    this.dateCol = f64(this.dateCol);
+    this.vsizeCol = f64(this.vsizeCol);
+    this.infoCol = u32(this.infoCol);
+  }
+
+  private internInfo(info: string): number {
+    let id = this.infoIds.get(info);
+    if (id === undefined) {
+      id = this.infos.length;
+      this.infos.push(info);
+      this.infoIds.set(info, id);
     }
-    this.modseqs[s] = modseq;
-    this.dates[s] = date;
-    this.vsizes[s] = vsize;
-    this.infos[s] = info;
+    return id;
+  }
+
+  private set(uid: number, modseq: number, date: number, vsize: number, info: string): void {
+    let s = this.n > 0 && this.sorted && uid > (this.uidCol[this.n - 1] as number) ? undefined : this.slotOf(uid);
+    if (s === undefined) {
+      s = this.n;
+      if (s === this.uidCol.length) this.grow(s + 1);
+      if (s > 0 && this.sorted && (this.uidCol[s - 1] as number) > uid) this.sorted = false;
+      this.uidCol[s] = uid;
+      this.n++;
+      this.index?.set(uid, s);
+    }
+    this.modseqCol[s] = modseq;
+    this.dateCol[s] = date;
+    this.vsizeCol[s] = vsize;
+    this.infoCol[s] = info === '' ? 0 : this.internInfo(info);
     if (modseq > this.highest) this.highest = modseq;
   }
 
   private reset(): void {
-    this.slots.clear();
-    this.modseqs = [];
-    this.dates = [];
-    this.vsizes = [];
-    this.infos = [];
+    this.n = 0;
+    this.uidCol = new Uint32Array(0);
+    this.modseqCol = new Float64Array(0);
+    this.dateCol = new Float64Array(0);
+    this.vsizeCol = new Float64Array(0);
+    this.infoCol = new Uint32Array(0);
+    this.infos = [''];
+    this.infoIds = new Map([['', 0]]);
+    this.sorted = true;
+    this.index = undefined;
+    this.hint = 0;
     this.highest = 0;
     this.validity = 0;
     this.ino = -1;
     this.offset = 0;
     this.size = -1;
     this.lines = 0;
+    this.linesSinceImage = 0;
   }
 
-  /** Reads new lines; a file for another UIDVALIDITY counts as missing. */
-  async refresh(uidValidity: number): Promise<boolean> {
+  private adopt(image: ModseqImage): void {
+    this.reset();
+    const n = image.uids.length;
+    this.grow(n);
+    this.uidCol.set(image.uids);
+    this.modseqCol.set(image.modseqs);
+    this.dateCol.set(image.dates);
+    this.vsizeCol.set(image.vsizes);
+    this.infoCol.set(image.infoIds);
+    this.n = n;
+    this.infos = [...image.infos];
+    this.infoIds = new Map(this.infos.map((s, i) => [s, i]));
+    for (let s = 1; s < n; s++) {
+      if ((this.uidCol[s - 1] as number) >= (this.uidCol[s] as number)) {
+        this.sorted = false;
+        break;
+      }
+    }
+    this.highest = image.highest;
+    this.validity = image.validity;
+    this.lines = image.lines;
+    this.offset = image.offset;
+    this.ino = image.ino;
+  }
+
+  /** The parsed state as of the last complete line read, for the snapshot. */
+  async image(): Promise<ModseqImage | undefined> {
+    if (this.ino === -1 || this.offset === 0 || this.validity === 0) return undefined;
+    const checks = await readChecks(this.path, this.ino, this.offset);
+    if (checks === undefined) return undefined;
+    const n = this.n;
+    return {
+      ino: this.ino,
+      offset: this.offset,
+      ...checks,
+      validity: this.validity,
+      highest: this.highest,
+      lines: this.lines,
+      uids: this.uidCol.slice(0, n),
+      modseqs: this.modseqCol.slice(0, n),
+      dates: this.dateCol.slice(0, n),
+      vsizes: this.vsizeCol.slice(0, n),
+      infoIds: this.infoCol.slice(0, n),
+      infos: [...this.infos],
+    };
+  }
+
+  /** Reads new lines; a file for another UIDVALIDITY counts as missing. `image`: see Uidlist.refresh. */
+  async refresh(uidValidity: number, image?: ModseqImage): Promise<boolean> {
     let fh;
     try {
       fh = await open(this.path, 'r');
@@ -132,6 +282,7 @@ export class ModseqLog {
       const st = await fh.stat();
       if (st.ino === this.ino && st.size === this.size && this.validity === uidValidity) return false;
       if (st.ino !== this.ino || st.size < this.offset || this.validity !== uidValidity) this.reset();
+      if (image !== undefined && this.ino === -1 && image.ino === st.ino && image.validity === uidValidity && image.offset <= st.size && (await imageMatches(fh, image))) this.adopt(image);
       const start = this.offset;
       const len = st.size - start;
       const buf = Buffer.allocUnsafe(len);
@@ -207,6 +358,7 @@ export class ModseqLog {
         bad++;
       }
       this.lines++;
+      this.linesSinceImage++;
       pos = nl + 1;
     }
     if (bad > 0) this.log.warn('maildir: skipped corrupt modseq cache lines', { file: this.path, lines: bad });
@@ -265,10 +417,12 @@ export class ModseqLog {
   async rewrite(uidValidity: number, live: ReadonlySet<number>): Promise<void> {
     const highest = this.highest;
     let text = `E1 V${uidValidity}\n`;
+    const parts: string[] = [];
     for (const uid of [...live].sort((x, y) => x - y)) {
-      const r = this.get(uid);
-      if (r && r.date >= 0) text += `${uid} ${r.modseq} ${r.date} ${r.vsize} :${r.info}\n`;
+      const s = this.slotOf(uid);
+      if (s !== undefined && this.dateAt(s) >= 0) parts.push(`${uid} ${this.modseqAt(s)} ${this.dateAt(s)} ${this.vsizeAt(s)} :${this.infoAt(s)}\n`);
     }
+    text += parts.join('');
     // Keep HIGHESTMODSEQ even if the record that carried it was dropped.
     if (highest > 0) text += `0 ${highest} X\n`;
     const tmp = `${this.path}.tmp`;

@@ -40,8 +40,8 @@ export function curPositionsFromLogs(ul: Uidlist, ms: ModseqLog, newNames: reado
   const checkDup = ul.duplicates;
   const checkNew = inNew.size > 0;
   for (let i = 0; i < ul.uids.length; i++) {
-    if (checkDup && ul.posOf.get(ul.bases[i] as string) !== i) continue;
-    if (checkNew && inNew.has(ul.bases[i] as string)) continue;
+    if (checkDup && ul.posOf.get(ul.bases.at(i)) !== i) continue;
+    if (checkNew && inNew.has(ul.bases.at(i))) continue;
     const slot = ms.slotOf(ul.uids[i] as number);
     if (slot === undefined || ms.dateAt(slot) < 0) continue;
     positions.push(i);
@@ -109,12 +109,13 @@ export function reconcile(
     const uid = ul.uids[i] as number;
     const w = where[i];
     const slot = ms.slotOf(uid);
-    const base = ul.bases[i] as string;
     if (w === ABSENT) {
       // An older duplicate line for the same file is not a message; a file gone unlogged is.
-      if (ul.posOf.get(base) === i && (slot === undefined || ms.dateAt(slot) >= 0)) missing.push(uid);
+      if ((!ul.duplicates || ul.posOf.get(ul.bases.at(i)) === i) && (slot === undefined || ms.dateAt(slot) >= 0)) missing.push(uid);
       continue;
     }
+    // Only a listing read from the directory needs the base as a string; a rebuilt one never does.
+    const base = w === IN_CUR_REBUILT ? '' : ul.bases.at(i);
     const inNew = w === IN_NEW;
     let info = '';
     let raw: string | undefined;
@@ -134,7 +135,8 @@ export function reconcile(
       }
     }
     if (slot === undefined || ms.dateAt(slot) < 0 || ms.infoAt(slot) !== info) {
-      needRecord.push({ uid, base, name: raw ?? (inNew ? base : `${base}:2,${info}`), inNew, info });
+      const b = ul.bases.at(i);
+      needRecord.push({ uid, base: b, name: raw ?? (inNew ? b : `${b}:2,${info}`), inNew, info });
       continue;
     }
     const modseq = ms.modseqAt(slot);
@@ -143,7 +145,7 @@ export function reconcile(
     if (prev !== undefined && prev.uid === uid && prev.modseq === modseq && prev.inNew === inNew && prev.info === info && prev.rawName === raw) {
       messages.push(prev);
     } else {
-      messages.push(new MaildirMessage(uid, flagsFor(info), modseq, ms.vsizeAt(slot), ms.dateAt(slot), base, info, inNew, raw));
+      messages.push(new MaildirMessage(uid, flagsFor(info), modseq, ms.vsizeAt(slot), ms.dateAt(slot), ul.bases, i, info, inNew, raw));
     }
   }
   const unassigned: Pending[] = [];

@@ -9,11 +9,15 @@
 //   whose UIDs are not ordered) and fsync. The header's N is a hint: the next UID is max(N, last UID + 1).
 // - Compaction writes the live records to dovecot-uidlist.tmp, fsyncs and renames it over the file.
 // - A corrupt line is skipped with a log line; its message gets a new UID at the next locked sync.
+// - A new process may start from an image of the parsed file (index-snapshot.ts) taken at a known inode and
+//   offset, once the bytes at the image's head and end still match; only the lines after it are parsed. The
+//   base -> position map is built on first use, not on open: listing a folder does not need it.
 import { randomBytes } from 'node:crypto';
-import { open, rename, stat } from 'node:fs/promises';
+import { open, rename, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import { storeErrorFromErrno } from '../errors.js';
+import { BaseTable } from './base-table.js';
 
 export const UIDLIST = 'dovecot-uidlist';
 
@@ -30,23 +34,45 @@ export function newUidValidity(): number {
   return lastValidity;
 }
 
+/** What the snapshot keeps of a parsed uidlist: enough to continue reading the file at `offset`. */
+export interface UidlistImage {
+  readonly ino: number;
+  readonly offset: number;
+  /** The file's first bytes and the bytes just before `offset` (latin1), checked before the image is used. */
+  readonly head: string;
+  readonly tail: string;
+  readonly uidValidity: number;
+  readonly nextUid: number;
+  readonly guid: string;
+  readonly duplicates: boolean;
+  readonly uids: Uint32Array;
+  readonly packed: string;
+  readonly offsets: Uint32Array;
+  /** [uid, vsize] pairs of W extensions. */
+  readonly vsizes: Float64Array;
+}
+
+/** Bytes of the file compared at its start and before the image's offset. */
+const CHECK_BYTES = 96;
+
 export class Uidlist {
   readonly path: string;
   uidValidity = 0;
   nextUid = 1;
   guid = '';
-  /** base -> position in uids/bases (the last line for a base wins), live or expunged until compaction. */
-  readonly posOf = new Map<string, number>();
-  /** Records in file order (ascending UID): parallel arrays keep 100,000 entries cheap. */
+  /** Records in file order (ascending UID): parallel columns keep 100,000 entries cheap. */
   uids: number[] = [];
-  bases: string[] = [];
-  /** Some base has more than one line (Dovecot tolerates it; the last line wins). */
-  duplicates = false;
+  bases = new BaseTable();
+  /** base -> position (the last line for a base wins), live or expunged until compaction; built on first use. */
+  private positions: Map<string, number> | undefined = new Map();
+  private dup = false;
   /** Records with a W extension (files named without W=). */
   readonly vsizes = new Map<number, number>();
   private ino = -1;
   private offset = 0;
   private size = -1;
+  /** Lines parsed from text since the last image was taken or adopted (index-snapshot.ts decides on it). */
+  linesSinceImage = 0;
   /** Bumped whenever records change, so callers can skip work. */
   generation = 0;
 
@@ -61,12 +87,35 @@ export class Uidlist {
     return this.ino !== -1;
   }
 
+  /** base -> position in uids/bases. */
+  get posOf(): ReadonlyMap<string, number> {
+    return this.positionMap();
+  }
+
+  /** Some base has more than one line (Dovecot tolerates it; the last line wins). */
+  get duplicates(): boolean {
+    return this.dup;
+  }
+
+  private positionMap(): Map<string, number> {
+    let m = this.positions;
+    if (m === undefined) {
+      m = new Map();
+      const n = this.uids.length;
+      for (let i = 0; i < n; i++) m.set(this.bases.at(i), i);
+      if (m.size !== n) this.dup = true;
+      this.positions = m;
+    }
+    return m;
+  }
+
   private reset(): void {
-    this.posOf.clear();
-    this.duplicates = false;
+    this.positions = new Map();
+    this.dup = false;
     this.vsizes.clear();
     this.uids = [];
-    this.bases = [];
+    this.bases = new BaseTable();
+    this.linesSinceImage = 0;
     this.offset = 0;
     this.ino = -1;
     this.size = -1;
@@ -76,8 +125,11 @@ export class Uidlist {
     this.generation++;
   }
 
-  /** Re-reads what changed since the last call; returns true when records or header changed. */
-  async refresh(): Promise<boolean> {
+  /**
+   * Re-reads what changed since the last call; returns true when records or header changed. `image` (from
+   * the snapshot) is used instead of parsing when nothing is loaded yet and it still matches the file.
+   */
+  async refresh(image?: UidlistImage): Promise<boolean> {
     let fh;
     try {
       fh = await open(this.path, 'r');
@@ -93,6 +145,7 @@ export class Uidlist {
       const st = await fh.stat();
       if (st.ino === this.ino && st.size === this.size) return false;
       if (st.ino !== this.ino || st.size < this.offset) this.reset();
+      if (image !== undefined && this.ino === -1 && image.ino === st.ino && image.offset <= st.size && (await imageMatches(fh, image))) this.adopt(image);
       const start = this.offset;
       const len = st.size - start;
       const buf = Buffer.allocUnsafe(len);
@@ -113,6 +166,47 @@ export class Uidlist {
     }
   }
 
+  private adopt(image: UidlistImage): void {
+    this.reset();
+    this.uidValidity = image.uidValidity;
+    this.nextUid = image.nextUid;
+    this.guid = image.guid;
+    this.dup = image.duplicates;
+    this.uids = Array.from(image.uids);
+    this.bases = new BaseTable(image.packed, image.offsets);
+    this.positions = undefined;
+    for (let i = 0; i + 1 < image.vsizes.length; i += 2) this.vsizes.set(image.vsizes[i] as number, image.vsizes[i + 1] as number);
+    this.offset = image.offset;
+    this.ino = image.ino;
+  }
+
+  /** The parsed state as of the last complete line read, for the snapshot. */
+  async image(): Promise<UidlistImage | undefined> {
+    if (!this.exists || this.offset === 0) return undefined;
+    const checks = await readChecks(this.path, this.ino, this.offset);
+    if (checks === undefined) return undefined;
+    const { packed, offsets } = this.bases.pack();
+    const vsizes = new Float64Array(this.vsizes.size * 2);
+    let k = 0;
+    for (const [uid, v] of this.vsizes) {
+      vsizes[k++] = uid;
+      vsizes[k++] = v;
+    }
+    return {
+      ino: this.ino,
+      offset: this.offset,
+      ...checks,
+      uidValidity: this.uidValidity,
+      nextUid: this.nextUid,
+      guid: this.guid,
+      duplicates: this.duplicates,
+      uids: Uint32Array.from(this.uids),
+      packed,
+      offsets,
+      vsizes,
+    };
+  }
+
   /** Parses complete lines; returns the bytes consumed. */
   private parse(buf: Buffer, withHeader: boolean): number {
     const lastNl = buf.lastIndexOf(10);
@@ -127,6 +221,7 @@ export class Uidlist {
     }
     let last = this.uids.length > 0 ? (this.uids[this.uids.length - 1] as number) : 0;
     const len = text.length;
+    const positions = this.positionMap();
     while (pos < len) {
       let nl = text.indexOf('\n', pos);
       if (nl === -1) nl = len;
@@ -146,11 +241,12 @@ export class Uidlist {
       } else {
         const base = text.slice(colon + 2, nl);
         if (colon > sp) this.parseExtensions(uid, text.slice(sp + 1, colon));
-        const known = this.posOf.size;
-        this.posOf.set(base, this.uids.length);
-        if (this.posOf.size === known) this.duplicates = true;
+        const known = positions.size;
+        positions.set(base, this.uids.length);
+        if (positions.size === known) this.dup = true;
         this.uids.push(uid);
         this.bases.push(base);
+        this.linesSinceImage++;
         last = uid;
       }
       pos = nl + 1;
@@ -182,7 +278,7 @@ export class Uidlist {
   }
 
   uidOf(base: string): number | undefined {
-    const p = this.posOf.get(base);
+    const p = this.positionMap().get(base);
     return p === undefined ? undefined : this.uids[p];
   }
 
@@ -247,7 +343,7 @@ export class Uidlist {
     if (keep) {
       for (let i = 0; i < this.uids.length; i++) {
         const uid = this.uids[i] as number;
-        if (keep.has(uid)) text += this.recordLine(uid, this.bases[i] as string, this.vsizes.get(uid));
+        if (keep.has(uid)) text += this.recordLine(uid, this.bases.at(i), this.vsizes.get(uid));
       }
     }
     const tmp = `${this.path}.tmp`;
@@ -285,4 +381,36 @@ export class Uidlist {
       return this.exists;
     }
   }
+}
+
+/** The file's first bytes and the bytes before `offset`, when the file at `path` is still inode `ino`. */
+export async function readChecks(path: string, ino: number, offset: number): Promise<{ head: string; tail: string } | undefined> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const st = await fh.stat();
+    if (st.ino !== ino || st.size < offset) return undefined;
+    return await checkBytes(fh, offset);
+  } finally {
+    await fh.close();
+  }
+}
+
+async function checkBytes(fh: FileHandle, offset: number): Promise<{ head: string; tail: string }> {
+  const headLen = Math.min(CHECK_BYTES, offset);
+  const tailAt = Math.max(0, offset - CHECK_BYTES);
+  const buf = Buffer.alloc(headLen + (offset - tailAt));
+  await fh.read(buf, 0, headLen, 0);
+  await fh.read(buf, headLen, offset - tailAt, tailAt);
+  return { head: buf.toString('latin1', 0, headLen), tail: buf.toString('latin1', headLen) };
+}
+
+/** An image is used only while the file still starts and continues (up to its offset) as it did. */
+export async function imageMatches(fh: FileHandle, image: { offset: number; head: string; tail: string }): Promise<boolean> {
+  const c = await checkBytes(fh, image.offset);
+  return c.head === image.head && c.tail === image.tail;
 }

@@ -28,7 +28,7 @@ describe('dovecot-uidlist v3', () => {
     await u.refresh();
     expect(u.uidValidity).toBe(1275660208);
     expect(u.nextUid).toBe(10);
-    expect(u.bases.map((b) => [b, u.uidOf(b)])).toEqual([
+    expect(u.uids.map((_, i) => u.bases.at(i)).map((b) => [b, u.uidOf(b)])).toEqual([
       ['one,S=5', 1],
       ['three', 3],
     ]);

@@ -46,6 +46,7 @@ import { GroupCommit, fsyncDirNow } from './group-commit.js';
 import { readCurStamp, writeCurStamp } from './dir-stamp.js';
 import { curPositionsFromLogs, reconcile, type Pending } from './reconcile.js';
 import { FolderWatcher } from './watch.js';
+import { readIndexSnapshot, writeIndexSnapshot, type IndexImage } from './index-snapshot.js';
 
 export interface FolderDeps {
   readonly log: Logger;
@@ -74,6 +75,8 @@ export interface Arrival {
 const NEED_LOCK = Symbol('need-lock');
 const STAT_PARALLEL = 64;
 const RECORD_CHUNK = 4000;
+/** The index snapshot is rewritten once this many lines (or a tenth of the folder) were parsed as text. */
+const SNAPSHOT_LINES = 2000;
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
@@ -96,6 +99,9 @@ export class MaildirFolder implements Folder {
   /** The cur/ listing held was rebuilt from the caches (dir-stamp.ts), not read. */
   private curSynthesized = false;
   private tmpCleaned = 0;
+  /** The index snapshot, read once, on the first sync (alongside the new/ listing). */
+  private snapshot: Promise<IndexImage | undefined> | undefined;
+  private snapshotUsed = false;
   private readonly lock: FolderLock;
   private readonly uidlist: Uidlist;
   private readonly modseq: ModseqLog;
@@ -180,6 +186,7 @@ export class MaildirFolder implements Folder {
    */
   private async scan(locked: boolean): Promise<MaildirMessage[] | typeof NEED_LOCK> {
     // new/ before cur/: a message moving new/ -> cur/ meanwhile is then seen twice, never missed.
+    if (!this.snapshotUsed) void this.readSnapshot();
     const newL = await this.newDir.list();
     let positions: number[] | undefined;
     if (locked && this.curSynthesized) {
@@ -227,6 +234,7 @@ export class MaildirFolder implements Folder {
         this.dirty = false;
         const stamp = this.curDir.trustedStamp;
         if (freshCur && r.canonical && stamp !== undefined) await writeCurStamp(this.dir, `${this.uidlistIdentity()}${stamp}`);
+        await this.maybeSnapshot();
         return r.messages;
       }
       if (!locked) return NEED_LOCK;
@@ -246,13 +254,33 @@ export class MaildirFolder implements Folder {
 
   /** Reads the uidlist, keywords and modseq log; false when the uidlist must first be created (locked). */
   private async refreshLogs(locked = false): Promise<boolean> {
-    await this.uidlist.refresh();
+    // A first read starts from the index snapshot when it still matches the files.
+    const image = this.snapshotUsed ? undefined : await this.readSnapshot();
+    this.snapshotUsed = true;
+    this.snapshot = undefined;
+    await this.uidlist.refresh(image?.ul);
     if (!this.uidlist.exists || this.uidlist.uidValidity === 0) {
       if (!locked) return false;
       await this.uidlist.create(this.deps.fsync);
     }
-    await Promise.all([this.keywords.refresh(), this.modseq.refresh(this.uidlist.uidValidity)]);
+    await Promise.all([this.keywords.refresh(), this.modseq.refresh(this.uidlist.uidValidity, image?.ms)]);
     return true;
+  }
+
+  private readSnapshot(): Promise<IndexImage | undefined> {
+    this.snapshot ??= readIndexSnapshot(this.dir, this.deps.log);
+    return this.snapshot;
+  }
+
+  /** Rewrites the index snapshot when enough was parsed as text since the last one. */
+  private async maybeSnapshot(): Promise<void> {
+    const parsed = this.uidlist.linesSinceImage + this.modseq.linesSinceImage;
+    if (parsed < Math.max(SNAPSHOT_LINES, this.uidlist.uids.length / 10)) return;
+    const [ul, ms] = await Promise.all([this.uidlist.image(), this.modseq.image()]);
+    if (ul === undefined) return;
+    this.uidlist.linesSinceImage = 0;
+    this.modseq.linesSinceImage = 0;
+    await writeIndexSnapshot(this.dir, { ul, ms });
   }
 
   /** Ties a cur/ stamp to the UIDVALIDITY it was taken under. */
@@ -325,7 +353,7 @@ export class MaildirFolder implements Folder {
       await this.uidlist.create(this.deps.fsync, live);
       await this.modseq.rewrite(this.uidlist.uidValidity, live);
       const bases = new Set<string>();
-      for (let i = 0; i < this.uidlist.uids.length; i++) bases.add(this.uidlist.bases[i] as string);
+      for (let i = 0; i < this.uidlist.uids.length; i++) bases.add(this.uidlist.bases.at(i));
       await this.summaries.compact(bases).catch((err: unknown) => this.deps.log.warn('maildir: summary cache compaction failed', { error: err }));
     }
   }
@@ -463,7 +491,7 @@ export class MaildirFolder implements Folder {
           if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // another session claimed it
           throw storeErrorFromErrno(err, 'message');
         }
-        claimed.push(new MaildirMessage(m.uid, m.flags, m.modseq, m.size, m.internalDate, m.base, '', false));
+        claimed.push(m.withFlags(m.flags, m.modseq, '', false));
       }
       if (claimed.length > 0) {
         const byUid = new Map(claimed.map((m) => [m.uid, m]));
@@ -522,7 +550,7 @@ export class MaildirFolder implements Folder {
         changed.map(({ m, info }) => ({ uid: m.uid, date: m.internalDate, vsize: m.size, info })),
         [],
       );
-      const updated = changed.map(({ m, info }) => new MaildirMessage(m.uid, this.flagsFor(info), modseq, m.size, m.internalDate, m.base, info, false));
+      const updated = changed.map(({ m, info }) => m.withFlags(this.flagsFor(info), modseq, info, false));
       this.patch(updated, new Set());
       return { updated, modified };
     });

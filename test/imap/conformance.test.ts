@@ -166,3 +166,19 @@ describe('SEARCH BODY / TEXT in an attached message', () => {
     `);
   });
 });
+
+describe('tags', () => {
+  it('a tag with a character tags may not hold is answered untagged, not under a prefix of it', async () => {
+    const h = await openSession();
+    await transcript(h.client, `
+      C: e+ NOOP
+      S: * BAD Invalid tag
+      C: a"b NOOP
+      S: * BAD Invalid tag
+      C: g
+      S: g BAD ...
+      C: ok1 NOOP
+      S: ok1 OK NOOP completed
+    `);
+  });
+});

@@ -17,8 +17,9 @@ describe.skipIf(!enabled)('everlock against Dovecot', () => {
     await writeFile(process.env.DOVECOT_DIFF_OUT ?? '/tmp/dovecot-diff.txt', report.join('\n'));
   });
 
+  const only = process.env.DOVECOT_DIFF_ONLY ? new RegExp(process.env.DOVECOT_DIFF_ONLY, 'i') : undefined;
   SCENARIOS.forEach((sc, i) => {
-    it(sc.name, async () => {
+    it.skipIf(only !== undefined && !only.test(sc.name))(sc.name, async () => {
       const user = `u${i}x${Date.now().toString(36)}`;
       const [d, e] = await Promise.all([runScenario(servers.dovecotPort, user, sc), runScenario(servers.everlockPort, user, sc)]);
       const delta = diff(d.map(normalise), e.map(normalise));

@@ -111,7 +111,8 @@ export class Parser {
   tag(): string {
     const start = this.pos;
     while (isAstringChar(this.peek()) && this.peek() !== 0x2b) this.pos++;
-    if (this.pos === start) this.fail('Invalid tag');
+    // `a+b NOOP`: the tag is not `a`; a reply tagged with a prefix of it would confuse the client (`* BAD`).
+    if (this.pos === start || (!this.atEnd() && this.peek() !== 0x20)) this.fail('Invalid tag');
     return this.data.toString('latin1', start, this.pos);
   }
 

@@ -39,7 +39,7 @@ describe('command reference', () => {
   });
 
   it.each(LISTS)('everlock %s takes --json', (id) => {
-    expect(commands.get(id)?.flags?.json, id).toBeDefined();
+    expect(Object.keys(commands.get(id)?.flags ?? {}), id).toContain('json');
   });
 
   it('package.json describes every topic, and each topic has commands', () => {

@@ -96,10 +96,13 @@ export const list: CommandSpec = {
   },
 };
 
-/** Adds `a` as \Noselect when only `a/b` exists, so `%` can walk the hierarchy (RFC 9051 §6.3.9). */
+/**
+ * Adds `a` as \Noselect when only `a/b` exists, so `%` can walk the hierarchy (RFC 9051 §6.3.9). Each
+ * implied parent goes just before its first child, so a listing reads top-down.
+ */
 export function withImpliedParents(entries: ListEntry[]): ListEntry[] {
   const names = new Set(entries.map((e) => e.name));
-  const out = [...entries];
+  const out: ListEntry[] = [];
   for (const e of entries) {
     const parts = e.name.split(SEPARATOR);
     for (let i = 1; i < parts.length; i++) {
@@ -108,6 +111,7 @@ export function withImpliedParents(entries: ListEntry[]): ListEntry[] {
       names.add(parent);
       out.push({ name: parent, selectable: false, hasChildren: true, subscribed: false, implied: true });
     }
+    out.push(e);
   }
   return out;
 }

@@ -27,6 +27,7 @@ export type Frame =
   | { readonly type: 'literal-too-large'; readonly head: Buffer; readonly size: number; readonly fatal: boolean };
 
 const LF = 0x0a;
+const EMPTY = Buffer.alloc(0);
 
 export class CommandFramer {
   private pending: Buffer = Buffer.alloc(0);
@@ -78,7 +79,8 @@ export class CommandFramer {
         return undefined;
       }
       const line = this.pending.subarray(0, lf + 1);
-      this.pending = this.pending.subarray(lf + 1);
+      // Fully consumed: drop the reference, so an idle connection does not pin the last chunk it received.
+      this.pending = lf + 1 === this.pending.length ? EMPTY : this.pending.subarray(lf + 1);
       this.scanFrom = 0;
       if (this.discarding) {
         this.discarding = false;

@@ -1,6 +1,7 @@
 // Group commit: callers that arrive while a flush is running share the next one. This is what lets eight
 // concurrent deliveries cost one uidlist fsync and one directory fsync instead of eight each.
-import { open } from 'node:fs/promises';
+import { closeSync, openSync } from 'node:fs';
+import { fsyncFd } from './fd-sync.js';
 
 export class GroupCommit<T, R> {
   private queue: Array<{ item: T; resolve: (r: R) => void; reject: (e: unknown) => void }> = [];
@@ -30,13 +31,13 @@ export class GroupCommit<T, R> {
   }
 }
 
-/** fsync of one directory, now. */
+/** fsync of one directory, now. Opening and closing a directory take microseconds: only the fsync waits in the pool. */
 export async function fsyncDirNow(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
+  const fd = openSync(dir, 'r');
   try {
-    await fh.sync();
+    await fsyncFd(fd);
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 

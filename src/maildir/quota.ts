@@ -1,6 +1,8 @@
 // Maildir++ quota: `maildirsize` in the mailbox root. Line 1 holds the limits (`<bytes>S`), every further
 // line a delta `<bytes> <messages>` appended with one O_APPEND write (no lock, as the Maildir++ spec says).
 // Missing, unparsable or over 5120 bytes, the file is recalculated from the S= sizes of every folder.
+// Concurrent deltas for one mailbox are summed into one line (one open, write and close per group of
+// deliveries, not per message), which is still one O_APPEND write as the spec wants.
 import { constants } from 'node:fs';
 import { open, readdir, readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -92,8 +94,42 @@ export async function readQuota(mailboxDir: string, limitBytes?: number): Promis
   return { usedBytes: bytes, usedMessages: count, limitBytes: wanted };
 }
 
-/** Appends a delta; a missing file is left for the next readQuota to recalculate. */
-export async function addQuota(mailboxDir: string, bytes: number, count: number): Promise<void> {
+interface PendingDelta {
+  bytes: number;
+  count: number;
+  /** Resolved when the line holding this delta is written. */
+  done: Promise<void>;
+}
+
+/** Deltas waiting for the write in progress to finish, per maildirsize. */
+const pending = new Map<string, PendingDelta>();
+const writing = new Map<string, Promise<void>>();
+
+/** Appends a delta (summed with concurrent ones); a missing file is left for the next readQuota to recalculate. */
+export function addQuota(mailboxDir: string, bytes: number, count: number): Promise<void> {
+  if (bytes === 0 && count === 0) return Promise.resolve();
+  const queued = pending.get(mailboxDir);
+  if (queued) {
+    queued.bytes += bytes;
+    queued.count += count;
+    return queued.done;
+  }
+  const before = writing.get(mailboxDir) ?? Promise.resolve();
+  const delta: PendingDelta = { bytes, count, done: Promise.resolve() };
+  delta.done = before.then(async () => {
+    // From here on, later deltas start a new line.
+    pending.delete(mailboxDir);
+    await appendDelta(mailboxDir, delta.bytes, delta.count);
+  });
+  pending.set(mailboxDir, delta);
+  writing.set(mailboxDir, delta.done);
+  void delta.done.then(() => {
+    if (writing.get(mailboxDir) === delta.done) writing.delete(mailboxDir);
+  });
+  return delta.done;
+}
+
+async function appendDelta(mailboxDir: string, bytes: number, count: number): Promise<void> {
   if (bytes === 0 && count === 0) return;
   try {
     // Never create it here: a file without its limits line would be misread.

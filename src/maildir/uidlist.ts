@@ -13,11 +13,13 @@
 //   offset, once the bytes at the image's head and end still match; only the lines after it are parsed. The
 //   base -> position map is built on first use, not on open: listing a folder does not need it.
 import { randomBytes } from 'node:crypto';
+import { closeSync, fstatSync, openSync, statSync, writeSync } from 'node:fs';
 import { open, rename, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import { storeErrorFromErrno } from '../errors.js';
 import { BaseTable } from './base-table.js';
+import { fdatasyncFd } from './fd-sync.js';
 
 export const UIDLIST = 'dovecot-uidlist';
 
@@ -130,6 +132,7 @@ export class Uidlist {
    * the snapshot) is used instead of parsing when nothing is loaded yet and it still matches the file.
    */
   async refresh(image?: UidlistImage): Promise<boolean> {
+    if (this.exists && image === undefined && this.unchangedNow()) return false;
     let fh;
     try {
       fh = await open(this.path, 'r');
@@ -310,18 +313,19 @@ export class Uidlist {
       return uids;
     }
     const data = Buffer.from(text, 'utf8');
-    let fh;
+    // Open, write, fstat and close of a few lines take microseconds: only the fdatasync waits in the pool.
+    let fd = -1;
     let st;
     try {
-      fh = await open(this.path, 'a');
-      await fh.write(data);
+      fd = openSync(this.path, 'a');
+      for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at);
       // The uidlist's fdatasync and the caller's directory fsyncs run side by side: one wait, not two.
-      if (fsync) await Promise.all([fh.datasync(), alongside()]);
-      st = await fh.stat();
+      if (fsync) await Promise.all([fdatasyncFd(fd), alongside()]);
+      st = fstatSync(fd);
     } catch (err) {
       throw storeErrorFromErrno(err, 'uidlist');
     } finally {
-      await fh?.close();
+      if (fd !== -1) closeSync(fd);
     }
     if (st.ino === this.ino && st.size === this.size + data.length && this.offset === this.size) {
       // Nobody else wrote (we hold the lock): take our lines as read without reading them back.
@@ -370,6 +374,12 @@ export class Uidlist {
   /** Number of records whose message is gone, given the live UIDs. */
   deadRecords(live: number): number {
     return this.uids.length - live;
+  }
+
+  /** A stat (microseconds, no pool trip) says the file is as last read. */
+  private unchangedNow(): boolean {
+    const st = statSync(this.path, { throwIfNoEntry: false });
+    return st !== undefined && st.ino === this.ino && st.size === this.size;
   }
 
   /** The file's identity, for the cheap "did anything change" check. */

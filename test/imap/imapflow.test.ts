@@ -117,4 +117,110 @@ describe('imapflow against the real server', () => {
     expect((await expunged).seq).toBe(1);
     expect(a.mailbox && a.mailbox.exists).toBe(1);
   });
+
+  it('UIDs and UIDVALIDITY survive reconnects and a server restart on the same files', async () => {
+    const first = await startRealServer();
+    const a = client(first.server.port);
+    await a.connect();
+    for (let i = 1; i <= 4; i++) await a.append('INBOX', SAMPLE(i));
+    await a.mailboxOpen('INBOX');
+    await a.messageDelete('2');
+    const before: Array<[number, string]> = [];
+    for await (const m of a.fetch('1:*', { uid: true, envelope: true })) before.push([m.uid, m.envelope?.subject ?? '']);
+    const validity = a.mailbox && a.mailbox.uidValidity;
+    await a.logout();
+    expect(before.map((x) => x[0])).toEqual([1, 3, 4]);
+
+    const again = client(first.server.port);
+    await again.connect();
+    await again.mailboxOpen('INBOX');
+    const after: Array<[number, string]> = [];
+    for await (const m of again.fetch('1:*', { uid: true, envelope: true })) after.push([m.uid, m.envelope?.subject ?? '']);
+    expect(after).toEqual(before);
+    expect(again.mailbox && again.mailbox.uidValidity).toBe(validity);
+
+    // A second server and store over the same Maildir (a restart): the same UIDs, the next UID not reused.
+    const second = await startRealServer({ store: openMailStore({ root: first.root, fsync: false, pollMs: 100 }) });
+    const b = client(second.server.port);
+    await b.connect();
+    const box = await b.mailboxOpen('INBOX');
+    expect(box.uidValidity).toBe(validity);
+    const restarted: Array<[number, string]> = [];
+    for await (const m of b.fetch('1:*', { uid: true, envelope: true })) restarted.push([m.uid, m.envelope?.subject ?? '']);
+    expect(restarted).toEqual(before);
+    const r = await b.append('INBOX', SAMPLE(5));
+    expect(r && r.uid).toBe(5);
+    await second.store.close();
+  });
+
+  it('namespaces, ID, LIST-STATUS, special-use CREATE, rename, subscribe, delete', async () => {
+    const { server } = await startRealServer();
+    const c = new ImapFlow({ host: '127.0.0.1', port: server.port, secure: false, auth: { user: 'alice@example.com', pass: 'secret' }, logger: false, clientInfo: { name: 'vitest' } });
+    clients.push(c);
+    await c.connect();
+    expect(c.serverInfo && c.serverInfo.name).toBe('everlock');
+    expect(c.namespaces && c.namespaces.personal[0]).toMatchObject({ prefix: '', delimiter: '/' });
+    expect(c.namespaces && c.namespaces.shared?.[0]).toMatchObject({ prefix: 'Shared/', delimiter: '/' });
+    await c.mailboxCreate(['Projects', 'Alpha']);
+    await c.append('Projects/Alpha', SAMPLE(1), ['\\Seen']);
+    await c.append('Projects/Alpha', SAMPLE(2));
+    const listed = await c.list({ statusQuery: { messages: true, unseen: true, uidNext: true } });
+    const alpha = listed.find((m) => m.path === 'Projects/Alpha');
+    expect(alpha && alpha.status).toMatchObject({ messages: 2, unseen: 1, uidNext: 3 });
+    expect(listed.find((m) => m.path === 'Projects')?.flags.has('\\HasChildren')).toBe(true);
+    expect(listed.some((m) => m.path.startsWith('Shared/support@example.com'))).toBe(true);
+
+    await c.mailboxRename('Projects/Alpha', 'Projects/Beta');
+    await c.mailboxSubscribe('Projects/Beta');
+    const subscribed = (await c.list()).filter((m) => m.subscribed).map((m) => m.path);
+    expect(subscribed).toContain('Projects/Beta');
+    const beta = await c.status('Projects/Beta', { messages: true });
+    expect(beta && beta.messages).toBe(2);
+    await c.mailboxDelete('Projects/Beta');
+    expect((await c.list()).some((m) => m.path === 'Projects/Beta')).toBe(false);
+  });
+
+  it('CONDSTORE and QRESYNC: CHANGEDSINCE returns only changed messages, expunges arrive as VANISHED', async () => {
+    const { server } = await startRealServer();
+    const a = new ImapFlow({ host: '127.0.0.1', port: server.port, secure: false, auth: { user: 'alice@example.com', pass: 'secret' }, logger: false, qresync: true });
+    clients.push(a);
+    await a.connect();
+    expect(a.enabled.has('QRESYNC')).toBe(true);
+    for (let i = 1; i <= 3; i++) await a.append('INBOX', SAMPLE(i));
+    const box = await a.mailboxOpen('INBOX');
+    const modseq = box.highestModseq;
+    expect(typeof modseq).toBe('bigint');
+    await a.messageFlagsAdd('1', ['\\Flagged']);
+    const expunged = new Promise<{ uid?: number; vanished?: boolean }>((resolve) => a.on('expunge', resolve));
+    await a.messageDelete('2');
+    expect(await expunged).toMatchObject({ uid: 2, vanished: true });
+    const changed: number[] = [];
+    for await (const m of a.fetch('1:*', { uid: true, flags: true }, { changedSince: modseq ?? 0n })) changed.push(m.uid);
+    expect(changed).toEqual([1]);
+    const st = await a.status('INBOX', { highestModseq: true });
+    expect(st && st.highestModseq && st.highestModseq > (modseq ?? 0n)).toBe(true);
+  });
+
+  it('Sent de-duplication: an APPEND of a message the submission path filed in Sent returns its UID', async () => {
+    const { server, store } = await startRealServer();
+    const alice = { domain: 'example.com', local: 'alice' };
+    const raw = Buffer.from(SAMPLE(7, 'Sent by submission'));
+    const [stored] = await store.deliver([{ mailbox: alice, folder: 'Sent', flags: ['\\Seen'] }], raw);
+    const c = client(server.port);
+    await c.connect();
+    const again = await c.append('Sent', raw, ['\\Seen']);
+    expect(again && again.uid).toBe(stored && stored.uid);
+    expect((await c.status('Sent', { messages: true }))?.messages).toBe(1);
+    // Elsewhere than Sent, or another Message-ID, is stored as usual.
+    const inbox = await c.append('INBOX', raw);
+    expect(inbox && inbox.uid).toBe(1);
+    await c.append('Sent', Buffer.from(SAMPLE(8)));
+    expect((await c.status('Sent', { messages: true }))?.messages).toBe(2);
+    // Older than ten minutes: a second copy is stored.
+    const box = await store.mailbox(alice);
+    await box.append('Sent', Buffer.from(SAMPLE(9)), { internalDate: Date.now() - 11 * 60 * 1000 });
+    const late = await c.append('Sent', Buffer.from(SAMPLE(9)));
+    expect((await c.status('Sent', { messages: true }))?.messages).toBe(4);
+    expect(late && late.uid).toBe(4);
+  });
 });

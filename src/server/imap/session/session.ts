@@ -5,7 +5,7 @@
 // sequence-number rules). Every error inside is caught here: a session can fail, the process cannot.
 import { once } from 'node:events';
 import type { Duplex, Readable } from 'node:stream';
-import type { Logger } from '../../../log.js';
+import type { LogFields, Logger } from '../../../log.js';
 import type { MailStore } from '../../../maildir/types.js';
 import type { AuthThrottle } from '../../auth-throttle.js';
 import type { Authenticator, ImapIdentity } from '../auth.js';
@@ -20,7 +20,9 @@ import { Atom, atom, type Value } from '../protocol/values.js';
 import { SequenceError } from './sequence.js';
 import type { AuthenticatedUser, SessionState } from './state.js';
 import type { MailboxView } from './view.js';
+import { feedFor, type FeedSession } from './folder-feed.js';
 import { traceLine } from './trace.js';
+import { FieldLogger } from './field-logger.js';
 
 export interface SessionLimits {
   /** Longest command line (without literals). */
@@ -38,6 +40,8 @@ export interface SessionOptions {
   readonly authenticate: Authenticator;
   readonly throttle: AuthThrottle;
   log: Logger;
+  /** Added to every log line of the session; the child logger is only built when something is logged. */
+  readonly logFields?: LogFields | undefined;
   readonly limits: SessionLimits;
   /** Connection is TLS already (implicit TLS port, or after STARTTLS). */
   readonly secure: boolean;
@@ -55,19 +59,32 @@ export interface SessionOptions {
 
 type QueueItem = { readonly kind: 'command'; readonly data: Buffer } | { readonly kind: 'reply'; readonly text: string };
 
+/** Completes a suspended command with the client's next line (null: the connection closed). */
+export type Resumption = (line: Buffer | null) => Completion | Promise<Completion>;
+
+/** A command waiting for the client's next line without holding any call frames (IDLE waiting for DONE). */
+interface Suspended {
+  readonly tag: string;
+  readonly spec: CommandSpec;
+  readonly uid: boolean;
+  readonly resume: Resumption;
+}
+
+/** What a handler returns after session.suspend(): the tagged response comes later, from the resumption. */
+const SUSPENDED: Completion = Object.freeze({ status: 'OK', text: 'suspended' });
+
 /** Literal limit before login: enough for any sane LOGIN/AUTHENTICATE, too little to exhaust memory. */
 const PRE_AUTH_LITERAL = 8 * 1024;
 /** Output buffered before it is written out in one go. */
 const FLUSH_AT = 64 * 1024;
 
-export class Session {
+export class Session implements FeedSession {
   state: SessionState = { kind: 'not-authenticated' };
   /** ENABLEd extensions (RFC 5161): CONDSTORE, QRESYNC, UTF8=ACCEPT. */
   readonly enabled = new Set<string>();
   /** CONDSTORE was activated (ENABLE, SELECT (CONDSTORE), or a command using MODSEQ) for this selection. */
   condstoreActive = false;
   secure: boolean;
-  log: Logger;
   /** Runs after the tagged response is written (STARTTLS upgrade, LOGOUT close). */
   afterCompletion: (() => Promise<void> | void) | undefined;
   /** Inside AUTHENTICATE: continuation lines are secrets for the wire trace. */
@@ -80,6 +97,9 @@ export class Session {
   /** Framed input in arrival order: commands, and rejections of unframeable input answered in turn. */
   private readonly queue: QueueItem[] = [];
   private waiter: (() => void) | undefined;
+  /** Set by suspend(): the command whose tagged response waits for the next line. */
+  private suspended: Suspended | undefined;
+  private pendingResume: Resumption | undefined;
   private running = false;
   private paused = false;
   private closed = false;
@@ -88,6 +108,10 @@ export class Session {
   /** `out` holds a streamed literal: write it out before buffering more behind it. */
   private outHasStream = false;
   private writing: Promise<void> = Promise.resolve();
+  /** Flushes queued on `writing` and not finished: while any is, new output must queue behind them. */
+  private pendingWrites = 0;
+  private logger: Logger | undefined;
+  private logUser: string | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private readonly onData = (chunk: Buffer): void => this.receive(chunk);
   private readonly onEnd = (): void => this.close();
@@ -100,10 +124,18 @@ export class Session {
   ) {
     this.socket = socket;
     this.secure = opts.secure;
-    this.log = opts.log;
     this.closedPromise = new Promise((r) => (this.resolveClosed = r));
     this.framer = new CommandFramer(this.framerLimits());
     this.attach(socket);
+  }
+
+  /** The session's logger (session id, address, user), built on first use. */
+  get log(): Logger {
+    if (!this.logger) {
+      const fields = this.logUser === undefined ? this.opts.logFields : { ...this.opts.logFields, user: this.logUser };
+      this.logger = fields === undefined ? this.opts.log : new FieldLogger(this.opts.log, fields);
+    }
+    return this.logger;
   }
 
   /** Sends the greeting and starts reading. */
@@ -238,7 +270,16 @@ export class Session {
     else if (!this.running) void this.runLoop();
   }
 
-  /** The next raw line from the client (AUTHENTICATE continuations, IDLE's DONE); null when closed. */
+  /**
+   * Ends the running handler without a tagged response: `resume` gets the client's next line (or null when
+   * the connection closes) and returns the completion then. The handler returns what this returns.
+   */
+  suspend(resume: Resumption): Completion {
+    this.pendingResume = resume;
+    return SUSPENDED;
+  }
+
+  /** The next raw line from the client (AUTHENTICATE continuations); null when closed. */
   async readLine(): Promise<Buffer | null> {
     for (;;) {
       const next = this.queue.shift();
@@ -270,7 +311,11 @@ export class Session {
         if (item === undefined) break;
         this.resumeIfPaused();
         try {
-          if (item.kind === 'command') await this.execute(item.data);
+          const waiting = this.suspended;
+          if (waiting && item.kind === 'command') {
+            this.suspended = undefined;
+            await this.finish(waiting.tag, waiting.spec, waiting.uid, await this.resumeWith(waiting, item.data));
+          } else if (item.kind === 'command') await this.execute(item.data);
           else {
             this.sendLine(item.text);
             await this.flush();
@@ -324,11 +369,40 @@ export class Session {
     this.outBytes = 0;
     this.outHasStream = false;
     if (chunks.length === 0) return this.writing;
-    this.writing = this.writing.then(() => this.writeChunks(chunks)).catch((err: unknown) => {
-      this.log.debug('write failed', { err: err instanceof Error ? err.message : String(err) });
-      this.close();
-    });
+    this.pendingWrites++;
+    this.writing = this.writing
+      .then(() => this.writeChunks(chunks))
+      .catch((err: unknown) => {
+        this.log.debug('write failed', { err: err instanceof Error ? err.message : String(err) });
+        this.close();
+      })
+      .then(() => {
+        this.pendingWrites--;
+      });
     return this.writing;
+  }
+
+  /**
+   * Writes lines we produced (an IDLE push) straight to the socket when nothing is queued before them; one
+   * synchronous write, no promise, unless the socket asks us to wait for 'drain'.
+   */
+  writeUntagged(line: Buffer): void {
+    if (this.closed) return;
+    if (this.opts.ioDebug) this.log.debug('S: ' + traceLine(line, false));
+    if (this.out.length > 0 || this.pendingWrites > 0 || this.socket.destroyed) {
+      this.out.push(line);
+      this.outBytes += line.length;
+      void this.flush();
+      return;
+    }
+    if (this.socket.write(line)) return;
+    this.pendingWrites++;
+    this.writing = this.writing
+      .then(() => Promise.race([once(this.socket, 'drain'), this.closedPromise]))
+      .catch(() => this.close())
+      .then(() => {
+        this.pendingWrites--;
+      });
   }
 
   private async writeChunks(chunks: Chunk[]): Promise<void> {
@@ -395,7 +469,38 @@ export class Session {
     } catch (err) {
       completion = err instanceof ParseError ? bad(tag === '*' ? 'Invalid tag' : err.message) : bad('Invalid command');
     }
-    this.opts.onCommand?.(spec ? (uid ? `UID ${spec.name}` : spec.name) : 'unknown', completion.status);
+    if (completion === SUSPENDED && spec && this.pendingResume) {
+      const waiting = { tag, spec, uid, resume: this.pendingResume };
+      this.pendingResume = undefined;
+      // Parked: no frame of this call stays alive while the session waits (thousands of sessions sit in IDLE).
+      if (this.closed) void this.abandon(waiting);
+      else this.suspended = waiting;
+      return;
+    }
+    await this.finish(tag, spec, uid, completion);
+  }
+
+  /** A suspended command whose connection closed: it completes with no line, and nothing is written. */
+  private async abandon(waiting: Suspended): Promise<void> {
+    const completion = await this.resumeWith(waiting, null);
+    this.opts.onCommand?.(commandName(waiting.spec, waiting.uid), completion.status);
+  }
+
+  /** Runs a suspended command's resumption; its errors are mapped like the handler's own. */
+  private async resumeWith(waiting: Suspended, line: Buffer | null): Promise<Completion> {
+    try {
+      return await waiting.resume(line);
+    } catch (err) {
+      const mapped = completionForError(err);
+      if (mapped) return mapped;
+      this.log.error('command crashed', { command: waiting.spec.name, err, stack: err instanceof Error ? err.stack : undefined });
+      return serverBug();
+    }
+  }
+
+  /** Pending updates, the tagged response, and whatever must run after it. */
+  private async finish(tag: string, spec: CommandSpec | undefined, uid: boolean, completion: Completion): Promise<void> {
+    this.opts.onCommand?.(commandName(spec, uid), completion.status);
     if (this.closed) return;
     if (this.state.kind === 'selected') await this.sendUpdates(!(spec?.holdsExpunges && !uid)).catch(() => {});
     this.sendLine(`${tag} ${completion.status} ${completion.code ? `[${completion.code}] ` : ''}${completion.text}`);
@@ -485,7 +590,8 @@ export class Session {
       }
     }
     this.state = { kind: 'authenticated', user: { identity, personal, shared } };
-    this.log = this.opts.log.child({ user: identity.login });
+    this.logUser = identity.login;
+    this.logger = undefined;
     this.framer.limits = this.framerLimits();
   }
 
@@ -499,20 +605,22 @@ export class Session {
     this.condstoreActive = this.enabled.has('CONDSTORE') || this.enabled.has('QRESYNC');
   }
 
-  /** Subscribes a view to its folder's change feed: pushes during IDLE, otherwise waits for a command. */
+  /** Subscribes a view to its folder's change feed (shared by every session on that folder); returns unsubscribe. */
   watch(view: MailboxView): () => void {
-    let scheduled = false;
-    return view.folder.subscribe(() => {
-      if (!this.idling || scheduled || this.state.kind !== 'selected' || this.state.view !== view) return;
-      scheduled = true;
-      setImmediate(() => {
-        scheduled = false;
-        if (!this.idling || this.closed) return;
-        this.sendUpdates(true)
-          .then(() => this.flush())
-          .catch((err: unknown) => this.log.debug('idle push failed', { err: err instanceof Error ? err.message : String(err) }));
-      });
-    });
+    return feedFor(view.folder, (err) => this.log.warn('change feed failed', { err: err instanceof Error ? err.message : String(err) })).add(this, view);
+  }
+
+  /** The selected view, or undefined (the change feed asks). */
+  feedView(): MailboxView | undefined {
+    return this.state.kind === 'selected' ? this.state.view : undefined;
+  }
+
+  /** IDLE push of whatever the selected view has not announced yet. */
+  pushUpdates(): void {
+    if (!this.idling || this.closed) return;
+    this.sendUpdates(true)
+      .then(() => this.flush())
+      .catch((err: unknown) => this.log.debug('idle push failed', { err: err instanceof Error ? err.message : String(err) }));
   }
 
   // ---- shutdown -------------------------------------------------------------------------------------------
@@ -534,6 +642,9 @@ export class Session {
       this.log.debug('release failed', { err: err instanceof Error ? err.message : String(err) });
     }
     this.state = { kind: 'logout' };
+    const waiting = this.suspended;
+    this.suspended = undefined;
+    if (waiting) void this.abandon(waiting);
     this.socket.end();
     setTimeout(() => this.socket.destroy(), 2000).unref();
     const w = this.waiter;
@@ -541,6 +652,11 @@ export class Session {
     if (w) w();
     this.resolveClosed();
   }
+}
+
+/** The command as metrics name it. */
+function commandName(spec: CommandSpec | undefined, uid: boolean): string {
+  return spec ? (uid ? `UID ${spec.name}` : spec.name) : 'unknown';
 }
 
 function stateMessage(allowed: readonly SessionState['kind'][]): string {

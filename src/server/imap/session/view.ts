@@ -6,6 +6,9 @@
 //  - New messages (UID above every known UID) are appended and announced with EXISTS (and RECENT).
 //  - Flag changes made by others are announced as FETCH (FLAGS); our own STORE results are applied through
 //    applyOwn() so they are not announced twice.
+//  - Memory: while a view agrees with its folder (no ghosts, no own changes pending), `messages` IS the folder
+//    state's immutable array, shared by every session on that folder; a private copy is made only when the
+//    view must differ, and dropped again as soon as it agrees once more.
 import type { Folder, FolderState, MessageInfo } from '../../../maildir/types.js';
 import { atom, Raw, type Value } from '../protocol/values.js';
 import { formatUidSet } from './sequence.js';
@@ -20,8 +23,8 @@ export interface RefreshOptions {
 }
 
 export class MailboxView {
-  /** Sequence-number order; may contain ghosts (expunged but not yet announced). */
-  messages: MessageInfo[];
+  /** Sequence-number order; may contain ghosts (expunged but not yet announced). Never mutated in place. */
+  messages: readonly MessageInfo[];
   /** UIDs of ghosts. */
   readonly ghosts = new Set<number>();
   /** UIDs that are \Recent for this session. */
@@ -31,7 +34,7 @@ export class MailboxView {
   /** SEARCHRES saved result (RFC 5182), as UIDs; reset on SELECT. */
   savedResult: readonly number[] = [];
   /** The folder state array this view was last reconciled with (identity check makes idle refreshes free). */
-  private seen: readonly MessageInfo[];
+  seen: readonly MessageInfo[];
   uidNext: number;
   /** Unsubscribes from the folder's change feed (set once the session subscribed). */
   unsubscribe: () => void = () => {};
@@ -43,7 +46,7 @@ export class MailboxView {
     readonly readOnly: boolean,
     state: FolderState,
   ) {
-    this.messages = state.messages.slice();
+    this.messages = state.messages;
     this.seen = state.messages;
     this.uidNext = state.uidNext;
     for (const m of this.messages) for (const f of m.flags) if (!f.startsWith('\\')) this.keywords.add(f);
@@ -92,11 +95,16 @@ export class MailboxView {
    */
   applyOwn(updated: readonly MessageInfo[]): Value[][] {
     const before = this.keywords.size;
+    let own: MessageInfo[] | undefined;
     for (const m of updated) {
       const i = this.indexOfUid(m.uid);
-      if (i >= 0 && !this.ghosts.has(m.uid)) this.messages[i] = m;
+      if (i >= 0 && !this.ghosts.has(m.uid) && this.messages[i] !== m) {
+        own ??= this.messages.slice();
+        own[i] = m;
+      }
       for (const f of m.flags) if (!f.startsWith('\\')) this.keywords.add(f);
     }
+    if (own) this.messages = own;
     return this.keywords.size !== before ? this.flagsResponses() : [];
   }
 
@@ -135,7 +143,8 @@ export class MailboxView {
         added++;
       }
     }
-    this.messages = merged;
+    // Nothing held back and nothing skipped: the merge is the folder's array itself, so share it.
+    this.messages = this.ghosts.size === 0 && merged.length === next.length ? next : merged;
     const before = this.keywords.size;
     for (const m of merged.slice(merged.length - added)) for (const f of m.flags) if (!f.startsWith('\\')) this.keywords.add(f);
     for (const uid of changed) for (const f of this.messages[this.indexOfUid(uid)]!.flags) if (!f.startsWith('\\')) this.keywords.add(f);
@@ -170,7 +179,8 @@ export class MailboxView {
       // Highest first: each EXPUNGE renumbers only the messages above it, so the numbers we send stay valid.
       for (let i = this.messages.length - 1; i >= 0; i--) if (this.ghosts.has(this.messages[i]!.uid)) out.push([i + 1, atom('EXPUNGE')]);
     }
-    this.messages = this.messages.filter((m) => !this.ghosts.has(m.uid));
+    const kept = this.messages.filter((m) => !this.ghosts.has(m.uid));
+    this.messages = sameMessages(kept, this.seen) ? this.seen : kept;
     for (const u of this.ghosts) this.recent.delete(u);
     this.ghosts.clear();
   }
@@ -184,6 +194,12 @@ export class MailboxView {
       [atom('OK'), new Raw(`[PERMANENTFLAGS (${perm})]`), atom(this.readOnly ? 'No permanent flags permitted' : 'Flags permitted')],
     ];
   }
+}
+
+function sameMessages(a: readonly MessageInfo[], b: readonly MessageInfo[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function sameFlags(a: readonly string[], b: readonly string[]): boolean {

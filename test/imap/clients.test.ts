@@ -1,7 +1,7 @@
 // Independent clients against the real listener over the Maildir store: Python imaplib (through execa),
 // mbsync (isync) for a two-way sync, TLS (implicit and STARTTLS) checked with node's TLS client.
 import { execa } from 'execa';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import net from 'node:net';
@@ -105,6 +105,45 @@ describe('mbsync', () => {
     expect(archive.messages).toBe(1);
     const third = await run();
     expect(third.exitCode, third.stderr).toBe(0);
+
+    // Both ways at once: locally the unseen message is flagged and the seen one trashed; on the server a new
+    // message arrives and the Sent message is answered.
+    const curFiles = async (folder: string): Promise<string[]> => readdir(join(local, folder, 'cur'));
+    await Promise.all(
+      (await readdir(join(local, 'INBOX', 'new'))).map((f) => rename(join(local, 'INBOX', 'new', f), join(local, 'INBOX', 'cur', f.includes(':2,') ? f : `${f}:2,`))),
+    );
+    for (const f of await curFiles('INBOX')) {
+      const [base, flags = ''] = f.split(':2,');
+      const next = flags.includes('S') ? 'ST' : [...new Set([...flags, 'F'])].sort().join('');
+      await rename(join(local, 'INBOX', 'cur', f), join(local, 'INBOX', 'cur', `${base}:2,${next}`));
+    }
+    await box.append('INBOX', Buffer.from(SAMPLE(5, 'Arrived on the server')));
+    const sent = await box.openFolder('Sent');
+    await sent.setFlags([(await sent.sync()).messages[0]!.uid], 'add', ['\\Answered']);
+    sent.release();
+    const fourth = await run();
+    expect(fourth.exitCode, fourth.stderr).toBe(0);
+
+    const inbox = await box.openFolder('INBOX');
+    const remote = (await inbox.sync()).messages;
+    inbox.release();
+    // The trashed message was expunged on the server; the flag went up; the new message is still there.
+    expect(remote.map((m) => m.uid)).toEqual([2, 3]);
+    expect(remote[0]!.flags).toContain('\\Flagged');
+    const localInbox = [
+      ...(await curFiles('INBOX')).map((f) => join(local, 'INBOX', 'cur', f)),
+      ...(await readdir(join(local, 'INBOX', 'new'))).map((f) => join(local, 'INBOX', 'new', f)),
+    ];
+    expect(localInbox).toHaveLength(2);
+    const bodies = await Promise.all(localInbox.map((f) => readFile(f, 'utf8')));
+    expect(bodies.some((b) => b.includes('Subject: Arrived on the server'))).toBe(true);
+    expect((await curFiles('Sent')).some((f) => /:2,[A-Z]*R/.test(f))).toBe(true);
+    // A further run finds nothing to do and changes nothing.
+    const fifth = await run();
+    expect(fifth.exitCode, fifth.stderr).toBe(0);
+    const settled = await box.openFolder('INBOX');
+    expect((await settled.sync()).messages.map((m) => m.uid)).toEqual([2, 3]);
+    settled.release();
   });
 });
 

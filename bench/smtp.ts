@@ -3,6 +3,8 @@
 // MAIL/RCPT/DATA (RFC 2920) and send 10 KB messages back to back; latency is per message, from MAIL FROM to the
 // final 250. The server (SMTP module + Maildir store, real fsyncs, SPF/DKIM/DMARC checks against an empty DNS
 // table) runs in a child process, as `everlock serve` would, so the load generator does not eat its CPU.
+// `--cpu-prof FILE` writes a CPU profile of that server process covering the SMTP run only (not the baseline),
+// loadable in Chrome DevTools; the server's CPU time (user+sys) is printed either way.
 import { fork } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
@@ -63,9 +65,14 @@ async function serve(): Promise<void> {
   await store.mailbox({ domain: 'example.com', local: 'alice' });
   const smtp = createSmtpModules({ resolver: notFound }).find((m) => m.name === 'smtp')!;
 
+  const profile = await startProfile();
+  const cpu0 = process.cpuUsage();
   const [listening] = await smtp.start(ctx);
   process.send!({ port: listening!.port });
   process.on('message', async () => {
+    const cpu = process.cpuUsage(cpu0);
+    await profile();
+    console.error(`server CPU during the SMTP run: user ${(cpu.user / 1e6).toFixed(2)} s, system ${(cpu.system / 1e6).toFixed(2)} s`);
     const stored = (await (await store.mailbox({ domain: 'example.com', local: 'alice' })).status('INBOX')).messages;
     await smtp.stop(Date.now() + 2000);
     // The ceiling below SMTP: the same number of concurrent writers calling MailStore.deliver directly.
@@ -73,20 +80,41 @@ async function serve(): Promise<void> {
     const n = Math.min(MESSAGES, 2000);
     let i = 0;
     const t0 = performance.now();
+    const baseCpu0 = process.cpuUsage();
     await Promise.all(
       Array.from({ length: CONNECTIONS }, async () => {
         while (i++ < n) await store.deliver([{ mailbox: { domain: 'example.com', local: 'alice' }, folder: 'Archive' }], raw);
       }),
     );
     const storeOnly = n / ((performance.now() - t0) / 1000);
+    const baseCpu = process.cpuUsage(baseCpu0);
+    console.error(`CPU per message: SMTP run ${((cpu.user + cpu.system) / 1000 / MESSAGES).toFixed(2)} ms, MailStore.deliver alone ${((baseCpu.user + baseCpu.system) / 1000 / n).toFixed(2)} ms`);
     await store.close();
     await rm(home, { recursive: true, force: true });
     process.send!({ stored, storeOnly }, () => process.exit(0));
   });
 }
 
+/** Starts the V8 profiler when `--cpu-prof FILE` was given; the returned function stops it and writes FILE. */
+async function startProfile(): Promise<() => Promise<void>> {
+  const i = process.argv.indexOf('--cpu-prof');
+  const file = i > 0 ? process.argv[i + 1] : undefined;
+  if (!file) return async () => {};
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    await writeFile(file, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
 async function drive(): Promise<void> {
-  const child = fork(new URL(import.meta.url).pathname, ['--serve'], { stdio: 'inherit' });
+  const child = fork(new URL(import.meta.url).pathname, ['--serve', ...process.argv.slice(2)], { stdio: 'inherit' });
   const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));
   const line = 'The quick brown fox jumps over the lazy dog, again and again, to fill ten kilobytes.\r\n';
   const body = line.repeat(Math.ceil(SIZE / line.length)).slice(0, SIZE - 200);
@@ -158,8 +186,11 @@ async function drive(): Promise<void> {
   };
 
   const start = performance.now();
+  const cpu0 = process.cpuUsage();
   await Promise.all(Array.from({ length: CONNECTIONS }, worker));
   const seconds = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  console.error(`client CPU: user ${(cpu.user / 1e6).toFixed(2)} s, system ${(cpu.system / 1e6).toFixed(2)} s`);
 
   const { stored, storeOnly } = await new Promise<{ stored: number; storeOnly: number }>((resolve) => {
     child.once('message', (m: { stored: number; storeOnly: number }) => resolve(m));

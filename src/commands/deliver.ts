@@ -73,7 +73,7 @@ export default class Deliver extends BaseCommand {
         log,
       };
       const trace = `Received: by ${snap.server.hostname} (everlock deliver)\r\n\tfor <${to}>; ${rfc5322Date(new Date())}\r\n`;
-      const outcomes = await local.deliverLocal(deps, snap, { sender: flags.from, path: spool.path, size: spool.size, headers: spool.headers, trace, folder: flags.folder }, [
+      const outcomes = await local.deliverLocal(deps, snap, { sender: flags.from, body: spool.body, size: spool.size, headers: spool.headers, trace, folder: flags.folder }, [
         { address: to.toLowerCase(), mailboxes: r.mailboxes, forward: r.forward },
       ]);
       const refused = outcomes.find((o) => o.result === 'rejected');

@@ -1,6 +1,6 @@
 // Small pieces with sharp edges: SRS round trips and refusals, DATA spooling (bare LF across chunk boundaries,
 // the size cap, header capture), and the per-IP windows.
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { Srs } from '../../src/server/srs.js';
@@ -28,20 +28,45 @@ describe('SRS', () => {
 });
 
 describe('spoolMessage', () => {
+  const chunks = (): Buffer[] => ['From: A <a@x.test>\n', 'Subject: hi\r', '\nTo: b@y.test\n\nline1\nline2\r', '\n'].map((c) => Buffer.from(c));
+  const crlf = 'From: A <a@x.test>\r\nSubject: hi\r\nTo: b@y.test\r\n\r\nline1\r\nline2\r\n';
+
   it('turns bare LF into CRLF even when CR and LF arrive in different chunks, and captures the header', async () => {
     const dir = await tempDir();
-    const chunks = ['From: A <a@x.test>\n', 'Subject: hi\r', '\nTo: b@y.test\n\nline1\nline2\r', '\n'].map((c) => Buffer.from(c));
-    const s = await spoolMessage(Readable.from(chunks), dir, 1000);
-    expect((await readFile(s.path)).toString()).toBe('From: A <a@x.test>\r\nSubject: hi\r\nTo: b@y.test\r\n\r\nline1\r\nline2\r\n');
+    const s = await spoolMessage(Readable.from(chunks()), dir, 1000);
+    // Small: kept in memory, no file written.
+    expect(s.body.path).toBeUndefined();
+    expect(s.body.data?.toString()).toBe(crlf);
+    expect(s.size).toBe(crlf.length);
     expect(s.headers.map((h) => h.name)).toEqual(['From', 'Subject', 'To']);
     expect(fromAddresses(s.headers)).toEqual(['a@x.test']);
+    expect(await readdir(dir).catch(() => [])).toEqual([]);
     await s.discard();
   });
 
-  it('stops at the cap and leaves no file', async () => {
+  it('spills to a file past the memory threshold (everything received so far included), removed by discard', async () => {
     const dir = await tempDir();
-    await expect(spoolMessage(Readable.from([Buffer.alloc(600, 'a'), Buffer.alloc(600, 'b')]), dir, 1000)).rejects.toBeInstanceOf(SpoolTooBig);
-    const { readdir } = await import('node:fs/promises');
+    const s = await spoolMessage(Readable.from(chunks()), dir, 1000, { memoryBytes: 30 });
+    expect(s.body.data).toBeUndefined();
+    expect((await readFile(s.body.path!)).toString()).toBe(crlf);
+    expect(s.size).toBe(crlf.length);
+    expect(s.headers.map((h) => h.name)).toEqual(['From', 'Subject', 'To']);
+    await s.discard();
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('writes a file for every message with memoryBytes 0, even an empty one', async () => {
+    const dir = await tempDir();
+    const s = await spoolMessage(Readable.from([]), dir, 1000, { memoryBytes: 0 });
+    expect((await readFile(s.body.path!)).length).toBe(0);
+    await s.discard();
+  });
+
+  it('stops at the cap and leaves no file, in memory or spilled', async () => {
+    const dir = await tempDir();
+    const big = (): Readable => Readable.from([Buffer.alloc(600, 'a'), Buffer.alloc(600, 'b')]);
+    await expect(spoolMessage(big(), dir, 1000)).rejects.toBeInstanceOf(SpoolTooBig);
+    await expect(spoolMessage(big(), dir, 1000, { memoryBytes: 100 })).rejects.toBeInstanceOf(SpoolTooBig);
     expect(await readdir(dir)).toEqual([]);
   });
 });

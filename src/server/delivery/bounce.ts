@@ -1,9 +1,6 @@
 // Sends a DSN: into the sender's Maildir through the local delivery path when the sender is local, otherwise
 // through the queue with an empty envelope sender (RFC 5321 §4.5.5: a bounce is never bounced). A forwarded
 // message's SRS sender is reversed first so the original sender hears about it.
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import type { ConfigSnapshot } from '../../config/types.js';
 import { resolveRecipient } from '../../config/directory.js';
 import { buildDsn, type DsnFailure } from '../dsn.js';
@@ -15,8 +12,6 @@ export interface BounceRequest {
   readonly failures: readonly DsnFailure[];
   readonly originalHeaders: Buffer;
   readonly arrivalDate?: Date | undefined;
-  /** Directory for the temp file the DSN is written to before delivery. */
-  readonly tmpDir: string;
 }
 
 export async function sendBounce(deps: DeliveryDeps, snap: ConfigSnapshot, req: BounceRequest): Promise<void> {
@@ -31,13 +26,6 @@ export async function sendBounce(deps: DeliveryDeps, snap: ConfigSnapshot, req: 
     deps.log.info('DSN queued', { to, failed: req.failures.map((f) => f.recipient) });
     return;
   }
-  await mkdir(req.tmpDir, { recursive: true });
-  const path = join(req.tmpDir, `dsn-${Date.now()}-${randomBytes(6).toString('hex')}.eml`);
-  await writeFile(path, dsn, { mode: 0o600 });
-  try {
-    const end = dsn.indexOf('\r\n\r\n');
-    await deliverLocal(deps, snap, { sender: '', path, size: dsn.length, headers: parseHeaderBlock(dsn.subarray(0, end + 2)), trace: '' }, [{ address: to, mailboxes: local.mailboxes, forward: local.forward }]);
-  } finally {
-    await rm(path, { force: true });
-  }
+  const end = dsn.indexOf('\r\n\r\n');
+  await deliverLocal(deps, snap, { sender: '', body: { data: dsn }, size: dsn.length, headers: parseHeaderBlock(dsn.subarray(0, end + 2)), trace: '' }, [{ address: to, mailboxes: local.mailboxes, forward: local.forward }]);
 }

@@ -14,7 +14,7 @@ import { SmtpReply } from '../smtp/errors.js';
 import { decodeHeader, firstHeader, headerLine, headerValues, messageId, type HeaderField } from '../smtp/headers.js';
 import type { QueueFiles, PreparedEntry } from '../queue/files.js';
 import type { Srs } from '../srs.js';
-import { messageSource } from './source.js';
+import { messageSource, type MessageBody } from './source.js';
 
 export interface DeliveryDeps {
   readonly store: MailStore;
@@ -36,8 +36,9 @@ export interface LocalRecipient {
 export interface LocalMessage {
   /** Envelope MAIL FROM ('' for bounces). */
   readonly sender: string;
-  readonly path: string;
-  /** Bytes in the file at `path`. */
+  /** The received bytes, without the header lines we add. */
+  readonly body: MessageBody;
+  /** Bytes in `body`. */
   readonly size: number;
   readonly headers: readonly HeaderField[];
   /** Header lines added in front of every copy (Received, Authentication-Results, DKIM-Signature…), CRLF-ended. */
@@ -149,7 +150,7 @@ export async function deliverLocal(deps: DeliveryDeps, snap: ConfigSnapshot, msg
             nextAttempt: now,
             attempts: 0,
           },
-          await messageSource(prefix, msg.path, msg.size),
+          await messageSource(prefix, msg.body, msg.size),
         ),
       );
     }
@@ -166,7 +167,7 @@ export async function deliverLocal(deps: DeliveryDeps, snap: ConfigSnapshot, msg
             nextAttempt: now,
             attempts: 0,
           },
-          await messageSource(msg.trace, msg.path, msg.size),
+          await messageSource(msg.trace, msg.body, msg.size),
         ),
       );
     }
@@ -176,7 +177,7 @@ export async function deliverLocal(deps: DeliveryDeps, snap: ConfigSnapshot, msg
       // disclose Bcc recipients to each other, so it is added only when the copies are for one recipient.
       const distinct = new Set(p.targets.map((t) => t.recipient.toLowerCase()));
       const deliveredTo = distinct.size === 1 && !msg.extraTargets?.length ? headerLine('Delivered-To', [...distinct][0]!) : '';
-      await deps.store.deliver(targets, await messageSource(returnPath + deliveredTo + msg.trace, msg.path, msg.size));
+      await deps.store.deliver(targets, await messageSource(returnPath + deliveredTo + msg.trace, msg.body, msg.size));
     }
     for (const e of prepared) await e.commit();
   } catch (err) {

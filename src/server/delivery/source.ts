@@ -1,15 +1,25 @@
-// A message to store or queue: the header lines we add, then the spooled file. Small messages (the common
-// case) are handed over as one buffer, which the store writes with a single call; larger ones stream from the
-// file so memory stays bounded by SMALL_MESSAGE_BYTES per delivery in progress.
+// A message to store or queue: the header lines we add, then the received bytes. A message held in memory (the
+// common case) is handed over as one buffer, which the store writes with a single call; a spooled file is read
+// into one buffer when small, and streamed when large, so memory stays bounded by SMALL_MESSAGE_BYTES per
+// delivery in progress.
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 
 export const SMALL_MESSAGE_BYTES = 256 * 1024;
 
-export async function messageSource(prefix: string, path: string, size: number): Promise<Buffer | Readable> {
-  if (size <= SMALL_MESSAGE_BYTES) return Buffer.concat([Buffer.from(prefix, 'utf8'), await readFile(path)]);
-  return composeSource(prefix, path);
+/** A received message's bytes (CRLF line ends): in memory, or in a spool file. */
+export type MessageBody = { readonly data: Buffer; readonly path?: undefined } | { readonly path: string; readonly data?: undefined };
+
+export async function messageSource(prefix: string, body: MessageBody, size: number): Promise<Buffer | Readable> {
+  if (body.data) return prefix ? Buffer.concat([Buffer.from(prefix, 'utf8'), body.data]) : body.data;
+  if (size <= SMALL_MESSAGE_BYTES) return Buffer.concat([Buffer.from(prefix, 'utf8'), await readFile(body.path)]);
+  return composeSource(prefix, body.path);
+}
+
+/** The body as a stream (for readers that take one), without copying an in-memory body. */
+export function bodyStream(body: MessageBody): Readable {
+  return body.data ? Readable.from([body.data], { objectMode: false }) : createReadStream(body.path);
 }
 
 export function composeSource(prefix: string, path: string): Readable {

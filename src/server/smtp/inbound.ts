@@ -1,6 +1,7 @@
 // Inbound SMTP (port 25, the MX): mail for local domains only. RCPT answers from the config directory and
-// envelope-only rules; DATA is spooled to disk, verified (SPF/DKIM/DMARC/ARC), given trace headers and handed
-// to the local delivery path, and answered 250 only when every copy is durable.
+// envelope-only rules; DATA is received (in memory, or spooled to disk when large), verified (SPF/DKIM/DMARC/
+// ARC), given trace headers and handed to the local delivery path, and answered 250 only when every copy is
+// durable.
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { ConfigSnapshot } from '../../config/types.js';
 import { resolveRecipient } from '../../config/directory.js';
@@ -135,12 +136,12 @@ async function receive(rt: SmtpRuntime, stream: SMTPServerDataStream, session: S
     if (headerValues(spool.headers, 'received').length > MAX_RECEIVED) throw replies.loop();
     const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
     const hostname = snap.server.hostname;
-    const auth = await verifyMessage({ path: spool.path, ip: session.remoteAddress, helo: session.hostNameAppearsAs || '', sender, hostname }, rt.resolver, rt.log);
+    const auth = await verifyMessage({ body: spool.body, ip: session.remoteAddress, helo: session.hostNameAppearsAs || '', sender, hostname }, rt.resolver, rt.log);
     const dmarcDomains = recipients.some((r) => r.address.includes('@') && snap.domains.get(r.address.slice(r.address.lastIndexOf('@') + 1))?.inbound.rejectDmarcFailures);
     if (auth.dmarcReject && dmarcDomains) throw replies.dmarcReject();
 
     const trace = receivedHeader(session, hostname, recipients.map((r) => r.address)) + auth.header;
-    const outcomes = await deliverLocal(rt.delivery, snap, { sender, path: spool.path, size: spool.size, headers: spool.headers, trace }, recipients);
+    const outcomes = await deliverLocal(rt.delivery, snap, { sender, body: spool.body, size: spool.size, headers: spool.headers, trace }, recipients);
     const refused = outcomes.filter((o) => o.result === 'rejected');
     if (refused.length && refused.length === outcomes.length) throw refused[0]!.reply ?? replies.relayDenied();
     if (refused.length && sender !== '') {
@@ -149,7 +150,6 @@ async function receive(rt: SmtpRuntime, stream: SMTPServerDataStream, session: S
         to: sender,
         failures: refused.map((o) => ({ recipient: o.recipient, status: statusFromReply(o.reply?.message ?? '', true), diagnostic: o.reply?.toString() ?? 'rejected' })),
         originalHeaders: Buffer.from(spool.headers.map((h) => `${h.name}: ${h.value}\r\n`).join(''), 'utf8'),
-        tmpDir: rt.spoolDir,
       }).catch((err: unknown) => rt.log.error('could not send DSN for refused recipients', { err }));
     }
     rt.metrics?.inc('everlock_smtp_inbound_messages_total', { result: 'accepted' });

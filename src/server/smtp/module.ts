@@ -120,7 +120,7 @@ export function createSmtpModules(opts: SmtpModuleOptions = {}): ServerModule[] 
           return resolver;
         },
         bounce: (env, failures, originalHeaders) =>
-          sendBounce(s.rt.delivery, snap(), { to: env.dsnTo, failures, originalHeaders, arrivalDate: new Date(env.created), tmpDir: s.rt.spoolDir }),
+          sendBounce(s.rt.delivery, snap(), { to: env.dsnTo, failures, originalHeaders, arrivalDate: new Date(env.created) }),
       });
       s.worker = worker;
       await worker.start();

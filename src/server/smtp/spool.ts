@@ -1,21 +1,29 @@
-// Streams SMTP DATA (or stdin for `everlock deliver`) into a temp file under <data>/tmp with a size cap, so no
-// message is ever held in memory whole. The header block is kept parsed for rules and checks. The caller owns
-// the file and removes it with `discard()` once every copy has been written elsewhere.
-import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+// Receives SMTP DATA (or stdin for `everlock deliver`) with a size cap, CRLF-normalised, with the header block
+// parsed on the way for rules and checks. A message up to `memoryBytes` (the common case) stays in memory: it is
+// verified and handed to the store as one buffer, so it costs no file writes, re-reads or unlinks before its one
+// durable write in the Maildir. A larger one spills to a temp file under <data>/tmp, so no message is ever held
+// in memory whole. Neither form is durable (nothing is acknowledged until the Maildir/queue copies are): the
+// caller calls `discard()` once every copy has been written elsewhere.
+import { open, mkdir, rm, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import { SMALL_MESSAGE_BYTES, type MessageBody } from '../delivery/source.js';
 import { parseHeaderBlock, type HeaderField } from './headers.js';
 
 export interface SpooledMessage {
-  readonly path: string;
-  /** Bytes in the file (CRLF line ends). */
+  /** The bytes (CRLF line ends): in memory, or in a spool file. */
+  readonly body: MessageBody;
+  /** Bytes in the message. */
   readonly size: number;
   /** The top-level header fields, in order. */
   readonly headers: readonly HeaderField[];
   discard(): Promise<void>;
+}
+
+export interface SpoolOptions {
+  /** Messages up to this size stay in memory; 0 = always a file (callers that need a path). */
+  readonly memoryBytes?: number | undefined;
 }
 
 export class SpoolTooBig extends Error {
@@ -32,38 +40,115 @@ const madeDirs = new Set<string>();
 const MAX_HEADER_BYTES = 1024 * 1024;
 
 /**
- * Copies `input` to a new file in `dir`, turning bare LF into CRLF, and parsing the header block on the way.
- * Throws SpoolTooBig (and removes the file) when more than `maxBytes` arrive; the input is drained either way.
+ * Reads `input` to the end, turning bare LF into CRLF and parsing the header block on the way. Throws
+ * SpoolTooBig (and leaves no file) when more than `maxBytes` arrive; the input is drained either way.
+ * Plain async iteration rather than a stream pipeline: no per-message Transform/Writable pair or abort
+ * controller, and back-pressure comes free (the next chunk is read when the previous one is stored).
  */
-export async function spoolMessage(input: Readable, dir: string, maxBytes: number): Promise<SpooledMessage> {
-  if (!madeDirs.has(dir)) {
-    await mkdir(dir, { recursive: true });
-    madeDirs.add(dir);
-  }
-  const path = join(dir, `msg-${Date.now()}-${randomBytes(8).toString('hex')}.eml`);
+export async function spoolMessage(input: Readable, dir: string, maxBytes: number, opts: SpoolOptions = {}): Promise<SpooledMessage> {
   const capture = new HeaderCapture(maxBytes);
+  const sink = new SpoolSink(dir, opts.memoryBytes ?? SMALL_MESSAGE_BYTES);
   try {
-    await pipeline(input, capture, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      const out = capture.push(chunk);
+      if (out) await sink.write(out);
+    }
+    await sink.end();
   } catch (err) {
-    await rm(path, { force: true });
-    // The directory vanished (removed by hand): create it again for the next message.
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') madeDirs.delete(dir);
+    await sink.remove();
     throw err;
   }
   if (capture.tooBig) {
-    await rm(path, { force: true });
+    await sink.remove();
     throw new SpoolTooBig(maxBytes);
   }
+  const path = sink.path;
+  const body: MessageBody = path === undefined ? { data: sink.data() } : { path };
   return {
-    path,
+    body,
     size: capture.size,
     headers: parseHeaderBlock(capture.headerBytes()),
-    discard: () => rm(path, { force: true }),
+    discard: () => (path === undefined ? Promise.resolve() : rm(path, { force: true })),
   };
 }
 
+/** Keeps chunks in memory up to a threshold, then moves them to a new file and appends there. */
+class SpoolSink {
+  path: string | undefined;
+  private chunks: Buffer[] = [];
+  private length = 0;
+  private fh: FileHandle | undefined;
+  private position = 0;
+
+  constructor(
+    private readonly dir: string,
+    private readonly memoryBytes: number,
+  ) {}
+
+  data(): Buffer {
+    return this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.length);
+  }
+
+  async write(chunk: Buffer): Promise<void> {
+    if (!this.fh && this.length + chunk.length <= this.memoryBytes) {
+      this.chunks.push(chunk);
+      this.length += chunk.length;
+      return;
+    }
+    await this.toFile(chunk);
+  }
+
+  async end(): Promise<void> {
+    // An empty message with memoryBytes = 0 still gets its file: such callers want a path.
+    if (!this.fh && this.memoryBytes === 0) await this.toFile(Buffer.alloc(0));
+    const fh = this.fh;
+    this.fh = undefined;
+    await fh?.close();
+  }
+
+  private async toFile(chunk: Buffer): Promise<void> {
+    if (!this.fh) {
+      if (!madeDirs.has(this.dir)) {
+        await mkdir(this.dir, { recursive: true });
+        madeDirs.add(this.dir);
+      }
+      const path = join(this.dir, `msg-${Date.now()}-${randomBytes(8).toString('hex')}.eml`);
+      try {
+        this.fh = await open(path, 'wx', 0o600);
+      } catch (err) {
+        // The directory vanished (removed by hand): create it again for the next message.
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') madeDirs.delete(this.dir);
+        throw err;
+      }
+      this.path = path;
+      const held = this.data();
+      this.chunks = [];
+      this.length = 0;
+      await this.append(held);
+    }
+    await this.append(chunk);
+  }
+
+  private async append(buf: Buffer): Promise<void> {
+    let off = 0;
+    while (off < buf.length) {
+      const { bytesWritten } = await this.fh!.write(buf, off, buf.length - off, this.position);
+      off += bytesWritten;
+      this.position += bytesWritten;
+    }
+  }
+
+  /** Drops whatever was received (error or over the cap). */
+  async remove(): Promise<void> {
+    this.chunks = [];
+    await this.fh?.close().catch(() => {});
+    this.fh = undefined;
+    if (this.path !== undefined) await rm(this.path, { force: true });
+  }
+}
+
 /** CRLF-normalises, counts, caps, and keeps a copy of the header block. Past the cap it swallows input. */
-class HeaderCapture extends Transform {
+class HeaderCapture {
   size = 0;
   tooBig = false;
   private readonly head: Buffer[] = [];
@@ -71,25 +156,24 @@ class HeaderCapture extends Transform {
   private headDone = false;
   private lastByte = -1;
 
-  constructor(private readonly maxBytes: number) {
-    super();
-  }
+  constructor(private readonly maxBytes: number) {}
 
   headerBytes(): Buffer {
     return Buffer.concat(this.head);
   }
 
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    if (this.tooBig) return done();
+  /** The chunk to keep (CRLF form), or undefined once over the cap. */
+  push(chunk: Buffer): Buffer | undefined {
+    if (this.tooBig) return undefined;
     const out = toCrlf(chunk, this.lastByte);
     this.lastByte = chunk.length ? chunk[chunk.length - 1]! : this.lastByte;
     this.size += out.length;
     if (this.size > this.maxBytes) {
       this.tooBig = true;
-      return done();
+      return undefined;
     }
     if (!this.headDone) this.keepHead(out);
-    done(null, out);
+    return out;
   }
 
   private keepHead(out: Buffer): void {

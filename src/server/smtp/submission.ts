@@ -150,7 +150,8 @@ async function submit(rt: SmtpRuntime, stream: SMTPServerDataStream, session: SM
   const max = snap.server.limits.maxMessageBytes;
   let spool: SpooledMessage;
   try {
-    spool = await spoolMessage(stream, rt.spoolDir, max);
+    // The DKIM signer reads the message from a file.
+    spool = await spoolMessage(stream, rt.spoolDir, max, { memoryBytes: 0 });
   } catch (err) {
     if (err instanceof SpoolTooBig) throw replies.messageTooBig(max);
     throw err;
@@ -170,7 +171,7 @@ async function submit(rt: SmtpRuntime, stream: SMTPServerDataStream, session: SM
     if (!messageId(spool.headers)) added += headerLine('Message-ID', `<${Date.now().toString(36)}.${randomBytes(9).toString('base64url')}@${outboundHost}>`);
     if (!firstHeader(spool.headers, 'date')) added += headerLine('Date', rfc5322Date(new Date()));
     const keys = domain ? await loadSigningKeys(snap.paths, domain) : [];
-    const signatures = domain ? await dkimSignMessage({ domain: domain.name, keys, prefix: added, path: spool.path }) : '';
+    const signatures = domain ? await dkimSignMessage({ domain: domain.name, keys, prefix: added, path: spool.body.path! }) : '';
     const trace = receivedHeader(session, snap.server.hostname, [...txn.local.map((r) => r.address), ...txn.remote]) + signatures + added;
     const headers = added ? [...parseAdded(added), ...spool.headers] : spool.headers;
 
@@ -192,7 +193,7 @@ async function submit(rt: SmtpRuntime, stream: SMTPServerDataStream, session: SM
       snap,
       {
         sender,
-        path: spool.path,
+        body: spool.body,
         size: spool.size,
         headers,
         trace,
@@ -213,7 +214,6 @@ async function submit(rt: SmtpRuntime, stream: SMTPServerDataStream, session: SM
         to: sender,
         failures,
         originalHeaders: Buffer.from(headers.map((h) => `${h.name}: ${h.value}\r\n`).join(''), 'utf8'),
-        tmpDir: rt.spoolDir,
       }).catch((err: unknown) => rt.log.error('could not send DSN for refused recipients', { err }));
     }
     rt.metrics?.inc('everlock_smtp_submitted_messages_total');

@@ -5,12 +5,13 @@ import { createReadStream } from 'node:fs';
 import { Resolver } from 'node:dns/promises';
 import { authenticate, type DNSResolver } from 'mailauth';
 import type { Logger } from '../../log.js';
+import type { MessageBody } from '../delivery/source.js';
 
 /** mailauth's resolver shape: (name, rrtype) -> records, rejecting with ENOTFOUND/ENODATA like node:dns. */
 export type DnsResolve = DNSResolver;
 
 export interface VerifyInput {
-  readonly path: string;
+  readonly body: MessageBody;
   readonly ip: string;
   readonly helo: string;
   readonly sender: string;
@@ -35,7 +36,7 @@ export function dnsResolver(server: string | undefined): DnsResolve {
 
 export async function verifyMessage(input: VerifyInput, resolver: DnsResolve, log: Logger): Promise<VerifyResult> {
   try {
-    const res = await authenticate(createReadStream(input.path), {
+    const res = await authenticate(input.body.data ?? createReadStream(input.body.path), {
       ip: input.ip,
       helo: input.helo,
       sender: input.sender,

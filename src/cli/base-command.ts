@@ -25,7 +25,10 @@ export abstract class BaseCommand extends Command {
   /** Prints one line (or one per config issue) to stderr and exits 1, or 2 for usage errors. */
   protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
     if (err instanceof ConfigError) {
-      for (const issue of err.issues) process.stderr.write(formatIssue(issue) + '\n');
+      // Warnings (an inline key, a low password cost) are config check's business: a failed command names
+      // only what made it fail.
+      const errors = err.issues.filter((i) => i.severity === 'error');
+      for (const issue of errors.length ? errors : err.issues) process.stderr.write(formatIssue(issue) + '\n');
       this.exit(1);
     }
     if (err instanceof UserError) {
@@ -36,6 +39,12 @@ export abstract class BaseCommand extends Command {
       process.stderr.write(`error: ${err.message}\n`);
       this.exit(1);
     }
+    // A file system failure (not a directory, permission denied, disk full): one line naming the path.
+    const sys = systemErrorLine(err);
+    if (sys) {
+      process.stderr.write(`error: ${sys}\n`);
+      this.exit(1);
+    }
     // oclif's own parse errors (unknown flag, missing argument) are usage errors.
     if (err instanceof Errors.CLIError && !(err instanceof Errors.ExitError)) {
       const line = err.message.split('\n')[0] ?? err.message;
@@ -44,4 +53,14 @@ export abstract class BaseCommand extends Command {
     }
     return super.catch(err);
   }
+}
+
+/** `/path: not a directory (mkdir)` for a Node system error, or undefined for anything else. */
+export function systemErrorLine(err: unknown): string | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const e = err as NodeJS.ErrnoException;
+  if (typeof e.code !== 'string' || typeof e.syscall !== 'string' || !/^E[A-Z]+$/.test(e.code)) return undefined;
+  // Node's message is "ENOTDIR: not a directory, mkdir '/x/y'": keep the description only.
+  const what = /^E[A-Z]+: ([^,]+)/.exec(e.message)?.[1] ?? e.code;
+  return `${e.path ? `${e.path}: ` : ''}${what} (${e.syscall})`;
 }

@@ -1,6 +1,7 @@
 // `everlock init [DIR]`: creates the config repo and data layout (SPEC §1); safe to run again.
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
+import { UserError } from '../errors.js';
 
 export default class Init extends BaseCommand {
   static override description = 'Create the config repo (git) and data layout; running it again only adds what is missing';
@@ -18,6 +19,11 @@ export default class Init extends BaseCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Init);
     const paths = this.paths({ ...flags, home: args.dir ?? flags.home });
+    const { stat } = await import('node:fs/promises');
+    for (const dir of new Set([paths.config, paths.data])) {
+      const st = await stat(dir).catch(() => undefined);
+      if (st && !st.isDirectory()) throw new UserError(`${dir} exists and is not a directory`);
+    }
     const { initHome } = await import('../config/init.js');
     await initHome(paths);
     const where = paths.config === paths.data ? paths.config : `config ${paths.config}, data ${paths.data}`;

@@ -2,7 +2,7 @@
 // snapshot: parse -> validate each file -> cross-check -> freeze. Any error fails the whole load, so a server
 // keeps its last good snapshot; warnings travel in the snapshot. `checkConfig` runs the same pipeline and also
 // looks for the DKIM key files in the data dir.
-import { readdir, readFile, access } from 'node:fs/promises';
+import { readdir, readFile, access, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { parseRules } from '../rules/parse.js';
@@ -73,8 +73,10 @@ function byPriority(a: Rule, b: Rule): number {
 
 async function collect(paths: Paths, opts: LoadOptions): Promise<Collected> {
   const issues: ConfigIssue[] = [];
-  if (!(await exists(paths.config))) {
-    throw new ConfigError([{ file: paths.config, message: 'config directory does not exist (create it with everlock init)', severity: 'error' }]);
+  const kind = await pathKind(paths.config);
+  if (kind !== 'directory') {
+    const message = kind === 'missing' ? 'config directory does not exist (create it with everlock init)' : 'is not a directory (the config repo must be one)';
+    throw new ConfigError([{ file: paths.config, message, severity: 'error' }]);
   }
 
   // everlock.toml
@@ -161,6 +163,16 @@ export async function checkConfig(paths: Paths): Promise<ConfigIssue[]> {
   const { snapshot, issues } = await collect(paths, {});
   issues.push(...(await checkDkimKeys(paths, snapshot)));
   return issues;
+}
+
+async function pathKind(file: string): Promise<'missing' | 'directory' | 'other'> {
+  try {
+    return (await stat(file)).isDirectory() ? 'directory' : 'other';
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return 'missing';
+    throw err;
+  }
 }
 
 async function exists(file: string): Promise<boolean> {

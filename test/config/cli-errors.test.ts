@@ -1,8 +1,10 @@
-// Every users/config command given bad input prints one clear line, exits non-zero and leaves every file of
-// the home (config, git objects, data) exactly as it was.
+// Every users/config/init/systemd/queue command given bad input prints one clear line, exits non-zero and
+// leaves every file of the home (config, git objects, data) exactly as it was. Each case runs on its own copy
+// of the home, so the cases run concurrently and a failure is pinned on the command that caused it.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tempDir } from '../support/tmp.js';
 import { cli } from './helpers.js';
@@ -24,9 +26,19 @@ async function treeHash(dir: string): Promise<string> {
   return h.digest('hex');
 }
 
+/** A copy of the prepared home, git repo included, for one case. */
+async function copyOfHome(): Promise<string> {
+  const dir = join(await tempDir('everlock-bad-case-'), 'home');
+  await cp(home, dir, { recursive: true });
+  return dir;
+}
+
 beforeAll(async () => {
   home = join(await tempDir('everlock-bad-'), 'home');
   expect((await cli(['init', home])).exitCode).toBe(0);
+  // Cheap hashes for a throwaway home: the product's own setting, not a test-only switch.
+  await writeFile(join(home, 'everlock.toml'), '[passwords]\nscrypt_ln = 10\n');
+  await execa('git', ['commit', '-q', '-m', 'test: cheap password hashes', '--', 'everlock.toml'], { cwd: home, env: { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' } });
   const d = await cli(['mail', 'domains', 'create', 'example.com', '--no-dkim', '--home', home]);
   expect(d.exitCode, d.stderr).toBe(0);
   const add = await cli(['users', 'add', 'alice', '--password-stdin', '--home', home], { input: 'pw-alice\n' });
@@ -71,17 +83,37 @@ const cases: { args: string[]; input?: string; message: RegExp; exit?: number }[
   { args: ['users', 'grants', 'ghost'], message: /no such user "ghost"/ },
   { args: ['users', 'list', '--bogus'], message: /Nonexistent flag/, exit: 2 },
   { args: ['config', 'pull'], message: /git pull --ff-only/ },
+  { args: ['config', 'check', '{home}/everlock.toml'], message: /everlock\.toml: is not a directory/ },
+  { args: ['init', '{home}/everlock.toml'], message: /everlock\.toml exists and is not a directory/ },
+  { args: ['systemd', 'unit', '--user', 'Bad User'], message: /--user "Bad User" is not a valid user name/, exit: 2 },
+  { args: ['systemd', 'unit', '--group', '../x'], message: /--group "..\/x" is not a valid group name/, exit: 2 },
+  { args: ['queue', 'remove', '../../etc/passwd'], message: /invalid queue id/ },
+  { args: ['queue', 'remove', '0MHJ3K2A1B2C3D4E5F6'], message: /no queue entry|invalid queue id/ },
+  { args: ['queue', 'retry', 'nope!'], message: /invalid queue id/ },
 ];
 
-describe('bad input leaves every file unchanged', () => {
+describe.concurrent('bad input leaves every file unchanged', () => {
   it.each(cases.map((c) => ({ ...c, name: c.args.join(' ') })))('everlock $name', async ({ args, input, message, exit }) => {
+    const home = await copyOfHome();
     const before = await treeHash(home);
-    const r = await cli([...args, '--home', home], { input: input ?? '' });
+    const r = await cli([...args.map((a) => a.replace('{home}', home)), '--home', home], { input: input ?? '' });
     expect(r.exitCode).toBe(exit ?? 1);
     const lines = r.stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('See more help'));
     expect(lines, r.stderr).toHaveLength(1);
     expect(lines[0]).toMatch(message);
     expect(r.stdout).toBe('');
+    expect(await treeHash(home)).toBe(before);
+  });
+
+  it('a config file that cannot be read is named in one line, and nothing is written', async () => {
+    const home = await copyOfHome();
+    await mkdir(join(home, 'domains', 'broken.example.toml'));
+    const before = await treeHash(home);
+    for (const args of [['users', 'list'], ['mail', 'domains', 'list'], ['dns', 'zone', 'example.com']]) {
+      const r = await cli([...args, '--home', home]);
+      expect(r.exitCode, args.join(' ')).toBe(1);
+      expect(r.stderr.trim().split('\n'), args.join(' ')).toEqual([expect.stringMatching(/^domains\/broken\.example\.toml: cannot read: EISDIR/)]);
+    }
     expect(await treeHash(home)).toBe(before);
   });
 

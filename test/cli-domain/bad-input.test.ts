@@ -1,5 +1,6 @@
 // Every domain-tools command given bad input: one clear line on stderr, a non-zero exit, and not one byte of the
-// home changed (config files, key files, git HEAD).
+// home changed (config files, key files, git HEAD). Each case runs on its own copy of the home, so concurrent
+// cases cannot see each other's lock files.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -82,13 +83,14 @@ const cases: [args: string[], message: RegExp][] = [
 
 describe.concurrent('bad input changes nothing', () => {
   it.each(cases)('%j', async (args, message) => {
-    const r = await home.run(...args);
+    const own = await home.copy();
+    const r = await own.run(...args);
     expect(r.exitCode, r.stdout).toBeGreaterThan(0);
     const lines = r.stderr.split('\n').filter((l) => l !== 'See more help with --help');
     expect(lines, r.stderr).toHaveLength(1);
     expect(lines[0]).toMatch(/^error: /);
     expect(lines[0]).toMatch(message);
-    expect(await home.fingerprint()).toEqual(before);
+    expect(await own.fingerprint()).toEqual(before);
   });
 });
 

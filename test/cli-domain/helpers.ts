@@ -1,7 +1,7 @@
 // A fresh everlock home driven through the built CLI, plus a fingerprint of every file in it so a test can
 // prove that a failed command changed nothing.
 import { execa } from 'execa';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { cp, readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { expect } from 'vitest';
 import { everlock } from '../support/cli.js';
@@ -21,6 +21,13 @@ export class Home {
     const r = await home.run('init', home.dir);
     expect(r.exitCode, r.stderr).toBe(0);
     return home;
+  }
+
+  /** An independent copy (git repo, keys and all), so concurrent cases cannot see each other's lock files. */
+  async copy(): Promise<Home> {
+    const copy = new Home(join(await tempDir('everlock-domain-cli-copy-'), 'home'));
+    await cp(this.dir, copy.dir, { recursive: true });
+    return copy;
   }
 
   async run(...args: string[]): Promise<Run> {

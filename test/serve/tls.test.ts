@@ -120,4 +120,37 @@ describe('TLS provider', () => {
     expect(fingerprint(await handshake(port, 'unknown.test'))).toBe(regenerated.fingerprint256);
     await b.close();
   });
+
+  it('picks up self-signed files replaced by hand and tells subscribers, so clients without SNI get them', async () => {
+    const data = await tempDir('everlock-tls-');
+    const paths = { config: data, data };
+    const { log } = memoryLogger();
+    const provider = await createTlsProvider({ paths, names: ['mx.test'], log, debounceMs: 50 });
+    cleanup.push(() => provider.close());
+    const { server, port } = await serve(provider);
+    let changes = 0;
+    const off = provider.onChange(() => {
+      changes++;
+      server.setSecureContext(provider.serverOptions());
+    });
+    const generated = fingerprint(await handshake(port));
+
+    const own = domainCert(['mx.test', 'localhost']);
+    const dir = join(data, 'config', 'self-signed');
+    await writeFile(join(dir, 'privkey.pem'), own.key);
+    await writeFile(join(dir, 'fullchain.pem'), own.cert);
+    await waitFor(async () => fingerprint(await handshake(port)) === own.fingerprint, 10_000, 'replaced self-signed certificate');
+    expect(own.fingerprint).not.toBe(generated);
+    expect(changes).toBeGreaterThan(0);
+    expect(fingerprint(await handshake(port, 'unknown.test'))).toBe(own.fingerprint);
+
+    // Unsubscribed listeners hear nothing more.
+    off();
+    const seen = changes;
+    const next = domainCert(['mx.test']);
+    await writeFile(join(dir, 'privkey.pem'), next.key);
+    await writeFile(join(dir, 'fullchain.pem'), next.cert);
+    await waitFor(() => provider.serverOptions().cert === next.cert, 10_000, 'second replacement loaded');
+    expect(changes).toBe(seen);
+  });
 });

@@ -9,8 +9,8 @@
 // (page cache and metadata), while a trip through the pool costs tens of microseconds of CPU in thread
 // wake-ups and promise plumbing, which is what bounded concurrent delivery throughput. Streams and large
 // buffers keep the asynchronous path.
-import { closeSync, fstatSync, openSync, unlinkSync, writeSync } from 'node:fs';
-import { copyFile, link, open, readdir, rename, stat, unlink, utimes } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { copyFile, link, open, readdir, stat, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
@@ -175,9 +175,10 @@ export function finalPath(p: Placement): string {
 export async function commitPlacements(placements: readonly Placement[]): Promise<void> {
   const done: string[] = [];
   try {
+    // Renames within one file system are metadata calls of microseconds: synchronous, like the writes above.
     for (const p of placements) {
       const to = finalPath(p);
-      await rename(p.tmp.tmpPath, to);
+      renameSync(p.tmp.tmpPath, to);
       done.push(to);
     }
   } catch (err) {

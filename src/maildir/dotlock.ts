@@ -3,7 +3,8 @@
 // Dovecot itself). A lock is stale when its owner is a dead process on this host, or when it has not been
 // touched for STALE_MS (Dovecot's uidlist stale timeout is two minutes). Within one process an async mutex
 // queues callers first, so the file lock is taken once per batch and never re-entered.
-import { link, open, readFile, stat, unlink } from 'node:fs/promises';
+import { closeSync, linkSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { readFile, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { StoreError, storeErrorFromErrno } from '../errors.js';
 
@@ -38,24 +39,30 @@ async function isStale(path: string): Promise<boolean> {
 /**
  * The lock appears with its content already in it: written to a private temp file, then hard-linked to the
  * lock name (link fails with EEXIST like O_EXCL would). A process killed mid-way never leaves an empty lock
- * that only the two-minute timeout could clear.
+ * that only the two-minute timeout could clear. These are microsecond metadata calls made while every
+ * delivery of the folder waits for the lock, so they are synchronous: a trip through the libuv pool for each
+ * would cost more than the call itself.
  */
-async function tryCreate(path: string): Promise<boolean> {
+function tryCreate(path: string): boolean {
   const tmp = `${path}.${hostname()}.${process.pid}.tmp`;
   try {
-    const fh = await open(tmp, 'w', 0o600);
+    const fd = openSync(tmp, 'w', 0o600);
     try {
-      await fh.writeFile(`${process.pid}:${hostname()}`);
+      writeSync(fd, `${process.pid}:${hostname()}`);
     } finally {
-      await fh.close();
+      closeSync(fd);
     }
-    await link(tmp, path);
+    linkSync(tmp, path);
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw storeErrorFromErrno(err, 'uidlist lock');
   } finally {
-    await unlink(tmp).catch(() => {});
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // not created
+    }
   }
 }
 
@@ -63,7 +70,7 @@ async function acquireFile(path: string): Promise<void> {
   const deadline = Date.now() + WAIT_MS;
   let delay = 1;
   for (;;) {
-    if (await tryCreate(path)) return;
+    if (tryCreate(path)) return;
     if (await isStale(path)) {
       await unlink(path).catch(() => {});
       continue;
@@ -100,7 +107,11 @@ export class FolderLock {
     try {
       return await fn();
     } finally {
-      await unlink(this.path).catch(() => {});
+      try {
+        unlinkSync(this.path);
+      } catch {
+        // removed as stale by someone else: nothing to release
+      }
     }
   }
 

@@ -236,6 +236,7 @@ describe('selected', () => {
       S: * 1 FETCH (BODY[1.5.TEXT] "")
       S: a6 OK FETCH completed
       C: a7 FETCH 1 (FLAGS) (CHANGEDSINCE 1)
+      S: * OK [HIGHESTMODSEQ ...] Highest
       S: * 1 FETCH (FLAGS (\\Seen \\Recent) MODSEQ (...))
       S: a7 OK FETCH completed
       C: a8 FETCH 1 (BINARY.SIZE[1] RFC822.HEADER)
@@ -261,6 +262,7 @@ describe('selected', () => {
       S: * 1 FETCH (UID 1 FLAGS (\\Seen $Work \\Recent))
       S: a3 OK UID STORE completed
       C: a4 STORE 1 (UNCHANGEDSINCE 1) +FLAGS (\\Draft)
+      S: * OK [HIGHESTMODSEQ ...] Highest
       S: a4 OK [MODIFIED 1] Conditional STORE failed
       C: a5 STORE 1 +FLAGS (\\Recent)
       S: a5 BAD Invalid system flag \\Recent

@@ -182,3 +182,72 @@ describe('tags', () => {
     `);
   });
 });
+
+describe('SEARCHRES with MIN / MAX (RFC 5182 §2.4)', () => {
+  it('saves only what MIN and MAX return, unless ALL or COUNT is asked for too', async () => {
+    const h = await loggedIn();
+    for (let i = 1; i <= 4; i++) await appendMessage(h.client, 'INBOX', SAMPLE(i));
+    await h.client.command('SELECT INBOX');
+    await transcript(h.client, `
+      C: a1 SEARCH RETURN (SAVE MIN) ALL
+      S: * ESEARCH (TAG "a1") MIN 1
+      S: a1 OK SEARCH completed
+      C: a2 SEARCH $
+      S: * SEARCH 1
+      S: a2 OK SEARCH completed
+      C: a3 SEARCH RETURN (SAVE MIN MAX) 2:4
+      S: * ESEARCH (TAG "a3") MIN 2 MAX 4
+      S: a3 OK SEARCH completed
+      C: a4 SEARCH $
+      S: * SEARCH 2 4
+      S: a4 OK SEARCH completed
+      C: a5 SEARCH RETURN (SAVE MAX COUNT) 2:4
+      S: * ESEARCH (TAG "a5") MAX 4 COUNT 3
+      S: a5 OK SEARCH completed
+      C: a6 SEARCH $
+      S: * SEARCH 2 3 4
+      S: a6 OK SEARCH completed
+    `);
+  });
+});
+
+describe('CONDSTORE enabling commands (RFC 7162 §3.1)', () => {
+  it('FETCH MODSEQ turns CONDSTORE on for the connection: HIGHESTMODSEQ once, then UID and MODSEQ in every FETCH', async () => {
+    const h = await loggedIn();
+    await appendMessage(h.client, 'INBOX', SAMPLE(1));
+    await h.client.command('SELECT INBOX');
+    await transcript(h.client, `
+      C: a1 STORE 1 +FLAGS (\\Answered)
+      S: * 1 FETCH (FLAGS (\\Answered ...))
+      S: a1 OK STORE completed
+      C: a2 FETCH 1 (MODSEQ)
+      S: * OK [HIGHESTMODSEQ ...] Highest
+      S: * 1 FETCH (MODSEQ (...))
+      S: a2 OK FETCH completed
+      C: a3 FETCH 1 (MODSEQ)
+      S: * 1 FETCH (MODSEQ (...))
+      S: a3 OK FETCH completed
+      C: a4 STORE 1 +FLAGS (\\Flagged)
+      S: * 1 FETCH (UID 1 FLAGS (...) MODSEQ (...))
+      S: a4 OK STORE completed
+      C: a5 UNSELECT
+      S: a5 OK ...
+      C: a6 SELECT INBOX
+      S: * FLAGS ...
+      S: * OK [PERMANENTFLAGS ...
+      S: * 1 EXISTS
+      S: * 0 RECENT
+      S: * OK [UNSEEN 1] ...
+      S: * OK [UIDVALIDITY ...
+      S: * OK [UIDNEXT 2] ...
+      S: * OK [HIGHESTMODSEQ ...
+      S: a6 OK [READ-WRITE] SELECT completed
+      C: a7 STORE 1 -FLAGS (\\Flagged)
+      S: * 1 FETCH (UID 1 FLAGS (...) MODSEQ (...))
+      S: a7 OK STORE completed
+      C: a8 ENABLE CONDSTORE
+      S: * ENABLED
+      S: a8 OK Enabled
+    `);
+  });
+});

@@ -138,9 +138,10 @@ describe('Python imaplib: every command and extension', () => {
     const es = r.esearch as [string, string[]];
     expect(es[0]).toBe('OK');
     expect(r.uid_search).toBe('1 2 3');
-    expect(r.store).toMatch(/^2 \(FLAGS \(.*\\Answered.*\)/);
+    // CONDSTORE is on (ENABLE above): UID and MODSEQ ride along (RFC 7162 §3.1).
+    expect(r.store).toMatch(/^2 \(UID 2 FLAGS \(.*\\Answered.*\) MODSEQ \(\d+\)\)$/);
     // .SILENT drops FLAGS; with CONDSTORE enabled the new MODSEQ is still reported (RFC 7162 §3.1.3).
-    expect(r.store_silent).toEqual([expect.stringMatching(/^2 \(MODSEQ \(\d+\)\)$/)]);
+    expect(r.store_silent).toEqual([expect.stringMatching(/^2 \(UID 2 MODSEQ \(\d+\)\)$/)]);
     expect(r.fetch_modseq).toMatch(/^2 \(MODSEQ \(\d+\) FLAGS \(.*\\Flagged.*\)\)$/);
     expect(r.uid_copy).toEqual(['OK', expect.stringMatching(/^\d+ 1 1$/)]);
     const mv = r.move as [string, string, string[]];

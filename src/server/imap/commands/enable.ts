@@ -1,5 +1,6 @@
 // RFC 5161 ENABLE capability *(SP capability): CONDSTORE, QRESYNC (implies CONDSTORE), UTF8=ACCEPT.
 import { ok } from '../errors.js';
+import { activateCondstore } from './condstore.js';
 import { AUTH, type CommandSpec } from './types.js';
 
 const ENABLEABLE = new Set(['CONDSTORE', 'QRESYNC', 'UTF8=ACCEPT']);
@@ -21,11 +22,7 @@ export const enable: CommandSpec = {
       }
     } while (p.trySp());
     p.end();
-    if (session.enabled.has('CONDSTORE')) session.condstoreActive = true;
-    // CONDSTORE enabled with a mailbox selected: the client has not seen its HIGHESTMODSEQ yet (RFC 7162 §3.1).
-    if (newly.includes('CONDSTORE') && session.state.kind === 'selected') {
-      session.sendLine(`* OK [HIGHESTMODSEQ ${session.state.view.folder.state().highestModSeq}] Highest`);
-    }
+    if (session.enabled.has('CONDSTORE')) activateCondstore(session);
     session.sendLine(`* ENABLED${newly.map((c) => ' ' + c).join('')}`);
     return ok('Enabled');
   },

@@ -10,6 +10,7 @@ import { atom, Raw } from '../protocol/values.js';
 import { formatUidSet, resolveSet } from '../session/sequence.js';
 import { formatInternalDate } from '../fetch/internal-date.js';
 import type { MessageInfo } from '../../../maildir/types.js';
+import { activateCondstore } from './condstore.js';
 import { SELECTED, type CommandSpec } from './types.js';
 
 export const fetch: CommandSpec = {
@@ -41,7 +42,7 @@ export const fetch: CommandSpec = {
     const has = (name: string): boolean => items.some((i) => i.kind === 'attribute' && i.name === name);
     if ((uid || session.enabled.has('QRESYNC')) && !has('UID')) items = [{ kind: 'attribute', name: 'UID' }, ...items];
     if (modifiers.changedSince !== undefined || has('MODSEQ')) {
-      session.condstoreActive = true;
+      activateCondstore(session);
       if (!has('MODSEQ')) items = [...items, { kind: 'attribute', name: 'MODSEQ' }];
     }
 

@@ -7,6 +7,7 @@ import type { SearchKey, SearchReturnOption } from '../protocol/ast.js';
 import { atom, Raw, str, type Value } from '../protocol/values.js';
 import { formatUidSet } from '../session/sequence.js';
 import type { Session } from '../session/session.js';
+import { activateCondstore } from './condstore.js';
 import { SELECTED, type CommandSpec } from './types.js';
 
 export function usesModseq(k: SearchKey): boolean {
@@ -49,6 +50,21 @@ export function esearchResponse(tag: string, uid: boolean, results: readonly num
   return out;
 }
 
+/**
+ * What `RETURN (SAVE ...)` keeps in `$` (RFC 5182 §2.4): with MIN and/or MAX but neither ALL nor COUNT,
+ * only the messages those return; otherwise every match.
+ */
+export function savedPart(seqs: readonly number[], ret: readonly SearchReturnOption[]): readonly number[] {
+  if (seqs.length === 0 || ret.includes('ALL') || ret.includes('COUNT')) return seqs;
+  const min = ret.includes('MIN');
+  const max = ret.includes('MAX');
+  if (!min && !max) return seqs;
+  const out = new Set<number>();
+  if (min) out.add(seqs[0]!);
+  if (max) out.add(seqs[seqs.length - 1]!);
+  return [...out].sort((a, b) => a - b);
+}
+
 export const search: CommandSpec = {
   name: 'SEARCH',
   states: SELECTED,
@@ -61,11 +77,11 @@ export const search: CommandSpec = {
     const view = session.selectedView();
     const seqs = await runSearch(session, program.key);
     const modseqWanted = usesModseq(program.key);
-    if (modseqWanted) session.condstoreActive = true;
+    if (modseqWanted) activateCondstore(session);
     const results = uid ? seqs.map((n) => view.messages[n - 1]!.uid) : seqs;
     const highest = modseqWanted && seqs.length ? Math.max(...seqs.map((n) => view.messages[n - 1]!.modseq)) : undefined;
     const ret = program.returnOptions;
-    if (ret?.includes('SAVE')) view.savedResult = seqs.map((n) => view.messages[n - 1]!.uid);
+    if (ret?.includes('SAVE')) view.savedResult = savedPart(seqs, ret).map((n) => view.messages[n - 1]!.uid);
     if (ret === undefined) {
       const line: Value[] = [atom('SEARCH'), ...results];
       if (highest !== undefined) line.push([atom('MODSEQ'), highest]);

@@ -62,7 +62,11 @@ async function openMailbox({ p, session, name: command }: CommandContext): Promi
   const view = new MailboxView(folder, name, readOnly, state);
   view.unsubscribe = session.watch(view);
   session.state = { kind: 'selected', user, view };
-  if (condstore || qresync) session.condstoreActive = true;
+  if (condstore || qresync) {
+    // A CONDSTORE enabling command: on for the rest of the connection (RFC 7162 §3.1).
+    session.enabled.add('CONDSTORE');
+    session.condstoreActive = true;
+  }
   await view.claimRecent();
   announce(session, view, qresync);
   return ok(`${command} completed`, readOnly ? 'READ-ONLY' : 'READ-WRITE');

@@ -5,6 +5,7 @@ import { resolveFolder } from '../namespaces.js';
 import type { Parser } from '../protocol/parser.js';
 import { atom, MailboxName, type Value } from '../protocol/values.js';
 import type { Session } from '../session/session.js';
+import { activateCondstore } from './condstore.js';
 import { AUTH, type CommandSpec } from './types.js';
 
 const ATTS = new Set(['MESSAGES', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'RECENT', 'SIZE', 'HIGHESTMODSEQ', 'DELETED']);
@@ -69,7 +70,7 @@ export const status: CommandSpec = {
     p.sp();
     const atts = statusAttributes(p);
     p.end();
-    if (atts.includes('HIGHESTMODSEQ')) session.condstoreActive = true;
+    if (atts.includes('HIGHESTMODSEQ')) activateCondstore(session);
     session.send(await statusResponse(session, name, atts));
     return ok('STATUS completed');
   },

@@ -6,6 +6,7 @@ import type { StoreAction } from '../protocol/ast.js';
 import { atom, type Value } from '../protocol/values.js';
 import { formatUidSet, resolveSet } from '../session/sequence.js';
 import { readOnlyRefusal } from './guards.js';
+import { activateCondstore } from './condstore.js';
 import { SELECTED, type CommandSpec } from './types.js';
 
 export const store: CommandSpec = {
@@ -43,7 +44,7 @@ export const store: CommandSpec = {
     const view = session.selectedView();
     const refused = readOnlyRefusal(view);
     if (refused) return refused;
-    if (unchangedSince !== undefined) session.condstoreActive = true;
+    if (unchangedSince !== undefined) activateCondstore(session);
     const positions = resolveSet(view, set, uid).filter((i) => !view.ghosts.has(view.messages[i]!.uid));
     const uids = positions.map((i) => view.messages[i]!.uid);
     if (uids.length === 0) return ok('STORE completed');
@@ -58,7 +59,8 @@ export const store: CommandSpec = {
       // .SILENT still reports the new MODSEQ of changed messages once CONDSTORE is on (RFC 7162 §3.1.3).
       if (action.silent && !(changed && session.condstoreActive)) continue;
       const values: Value[] = [];
-      if (uid || session.enabled.has('QRESYNC')) values.push(atom('UID'), msg.uid);
+      // With CONDSTORE on, every untagged FETCH carries UID and MODSEQ (RFC 7162 §3.1).
+      if (uid || session.condstoreActive || session.enabled.has('QRESYNC')) values.push(atom('UID'), msg.uid);
       if (!action.silent) values.push(atom('FLAGS'), view.flagValues(msg));
       if (session.condstoreActive) values.push(atom('MODSEQ'), [msg.modseq]);
       session.send([i + 1, atom('FETCH'), values]);

@@ -69,6 +69,16 @@ export async function startImapServer(opts: ImapServerOptions): Promise<ImapServ
         })
     : undefined;
 
+  /** What onConnection asked to be told when a connection ends. */
+  const closeHooks = new Map<Session, () => void>();
+  const sessionClosed = (session: Session): void => {
+    sessions.delete(session);
+    const hook = closeHooks.get(session);
+    if (!hook) return;
+    closeHooks.delete(session);
+    hook();
+  };
+
   const onConnection = (socket: Duplex, remoteAddress: string, secure: boolean): void => {
     const id = (++counter).toString(36);
     const session = new Session(socket, {
@@ -85,13 +95,11 @@ export async function startImapServer(opts: ImapServerOptions): Promise<ImapServ
       ioDebug: opts.ioDebug,
       hostname: opts.hostname,
       onCommand: opts.onCommand,
+      onClose: sessionClosed,
     });
     sessions.add(session);
-    const closed = opts.onConnection?.(remoteAddress);
-    void session.closedSignal.then(() => {
-      sessions.delete(session);
-      if (closed) closed();
-    });
+    const hook = opts.onConnection?.(remoteAddress);
+    if (hook) closeHooks.set(session, hook);
     session.start();
   };
 

@@ -121,7 +121,7 @@ export class FolderFeed {
       const taker = idlers.find(([, v]) => !v.readOnly);
       if (taker) {
         const uids = await this.folder.claimRecent();
-        for (const u of uids) taker[1].recent.add(u);
+        taker[1].addRecent(uids);
         state = this.folder.state();
         idlers = this.idlers(); // some may have left IDLE meanwhile
       }

@@ -6,7 +6,7 @@
 import { once } from 'node:events';
 import type { Duplex, Readable } from 'node:stream';
 import type { LogFields, Logger } from '../../../log.js';
-import type { MailStore } from '../../../maildir/types.js';
+import type { Mailbox, MailStore } from '../../../maildir/types.js';
 import type { AuthThrottle } from '../../auth-throttle.js';
 import type { Authenticator, ImapIdentity } from '../auth.js';
 import { capabilities } from '../capabilities.js';
@@ -40,6 +40,8 @@ export interface SessionOptions {
   readonly authenticate: Authenticator;
   readonly throttle: AuthThrottle;
   log: Logger;
+  /** Called once when the connection is gone (the listener's bookkeeping; cheaper than closedSignal). */
+  readonly onClose?: ((session: Session) => void) | undefined;
   /** Added to every log line of the session; the child logger is only built when something is logged. */
   readonly logFields?: LogFields | undefined;
   readonly limits: SessionLimits;
@@ -71,6 +73,10 @@ interface Suspended {
 }
 
 /** What a handler returns after session.suspend(): the tagged response comes later, from the resumption. */
+type SharedEntry = { readonly mailbox: Mailbox; readonly readOnly: boolean };
+/** The shared namespace of a user with no grants: one empty map for all of them. */
+const NO_SHARED: ReadonlyMap<string, SharedEntry> = new Map();
+
 const SUSPENDED: Completion = Object.freeze({ status: 'OK', text: 'suspended' });
 
 /** Literal limit before login: enough for any sane LOGIN/AUTHENTICATE, too little to exhaust memory. */
@@ -115,8 +121,9 @@ export class Session implements FeedSession {
   private idleTimer: NodeJS.Timeout | undefined;
   private readonly onData = (chunk: Buffer): void => this.receive(chunk);
   private readonly onEnd = (): void => this.close();
-  private readonly closedPromise: Promise<void>;
-  private resolveClosed!: () => void;
+  /** Created when someone waits for the close (backpressure, server shutdown); most sessions never need it. */
+  private closedPromise: Promise<void> | undefined;
+  private resolveClosed: (() => void) | undefined;
 
   constructor(
     socket: Duplex,
@@ -124,7 +131,6 @@ export class Session implements FeedSession {
   ) {
     this.socket = socket;
     this.secure = opts.secure;
-    this.closedPromise = new Promise((r) => (this.resolveClosed = r));
     this.framer = new CommandFramer(this.framerLimits());
     this.attach(socket);
   }
@@ -147,6 +153,8 @@ export class Session implements FeedSession {
 
   /** Resolves when the connection is gone. */
   get closedSignal(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closedPromise ??= new Promise((r) => (this.resolveClosed = r));
     return this.closedPromise;
   }
 
@@ -398,7 +406,7 @@ export class Session implements FeedSession {
     if (this.socket.write(line)) return;
     this.pendingWrites++;
     this.writing = this.writing
-      .then(() => Promise.race([once(this.socket, 'drain'), this.closedPromise]))
+      .then(() => Promise.race([once(this.socket, 'drain'), this.closedSignal]))
       .catch(() => this.close())
       .then(() => {
         this.pendingWrites--;
@@ -425,7 +433,7 @@ export class Session implements FeedSession {
 
   private async write(b: Buffer): Promise<void> {
     if (this.closed || this.socket.destroyed) return;
-    if (!this.socket.write(b)) await Promise.race([once(this.socket, 'drain'), this.closedPromise]);
+    if (!this.socket.write(b)) await Promise.race([once(this.socket, 'drain'), this.closedSignal]);
   }
 
   private async stream(r: Readable): Promise<void> {
@@ -579,15 +587,19 @@ export class Session implements FeedSession {
   /** Opens the user's Maildirs and enters the authenticated state. */
   async login(identity: ImapIdentity): Promise<void> {
     const personal = await this.opts.store.mailbox(identity.personal, { create: true, quotaBytes: identity.quotaBytes });
-    const shared = new Map<string, { mailbox: Awaited<ReturnType<MailStore['mailbox']>>; readOnly: boolean }>();
-    for (const s of identity.shared) {
-      const key = `${s.address.local}@${s.address.domain}`.toLowerCase();
-      if (s.address.local === identity.personal.local && s.address.domain === identity.personal.domain) continue;
-      try {
-        shared.set(key, { mailbox: await this.opts.store.mailbox(s.address, { create: true }), readOnly: s.role === 'reader' });
-      } catch (err) {
-        this.log.warn('shared mailbox unavailable', { mailbox: key, err: err instanceof Error ? err.message : String(err) });
+    let shared: ReadonlyMap<string, SharedEntry> = NO_SHARED;
+    if (identity.shared.length > 0) {
+      const entries = new Map<string, SharedEntry>();
+      for (const s of identity.shared) {
+        const key = `${s.address.local}@${s.address.domain}`.toLowerCase();
+        if (s.address.local === identity.personal.local && s.address.domain === identity.personal.domain) continue;
+        try {
+          entries.set(key, { mailbox: await this.opts.store.mailbox(s.address, { create: true }), readOnly: s.role === 'reader' });
+        } catch (err) {
+          this.log.warn('shared mailbox unavailable', { mailbox: key, err: err instanceof Error ? err.message : String(err) });
+        }
       }
+      shared = entries;
     }
     this.state = { kind: 'authenticated', user: { identity, personal, shared } };
     this.logUser = identity.login;
@@ -650,7 +662,8 @@ export class Session implements FeedSession {
     const w = this.waiter;
     this.waiter = undefined;
     if (w) w();
-    this.resolveClosed();
+    this.resolveClosed?.();
+    this.opts.onClose?.(this);
   }
 }
 

@@ -25,14 +25,12 @@ export interface RefreshOptions {
 export class MailboxView {
   /** Sequence-number order; may contain ghosts (expunged but not yet announced). Never mutated in place. */
   messages: readonly MessageInfo[];
-  /** UIDs of ghosts. */
-  readonly ghosts = new Set<number>();
-  /** UIDs that are \Recent for this session. */
-  readonly recent = new Set<number>();
-  /** Keywords announced in FLAGS / PERMANENTFLAGS. */
-  readonly keywords = new Set<string>();
+  /** UIDs of ghosts. The sets below stay unallocated while empty (thousands of idle views have none). */
+  private ghostSet: Set<number> | undefined;
+  private recentSet: Set<number> | undefined;
+  private keywordSet: Set<string> | undefined;
   /** SEARCHRES saved result (RFC 5182), as UIDs; reset on SELECT. */
-  savedResult: readonly number[] = [];
+  savedResult: readonly number[] = NONE;
   /** The folder state array this view was last reconciled with (identity check makes idle refreshes free). */
   seen: readonly MessageInfo[];
   uidNext: number;
@@ -49,7 +47,31 @@ export class MailboxView {
     this.messages = state.messages;
     this.seen = state.messages;
     this.uidNext = state.uidNext;
-    for (const m of this.messages) for (const f of m.flags) if (!f.startsWith('\\')) this.keywords.add(f);
+    for (const m of this.messages) this.noteKeywords(m);
+  }
+
+  /** UIDs of ghosts (expunged, not yet announced). */
+  get ghosts(): ReadonlySet<number> {
+    return this.ghostSet ?? NO_UIDS;
+  }
+
+  /** UIDs that are \Recent for this session. */
+  get recent(): ReadonlySet<number> {
+    return this.recentSet ?? NO_UIDS;
+  }
+
+  /** Keywords announced in FLAGS / PERMANENTFLAGS. */
+  get keywords(): ReadonlySet<string> {
+    return this.keywordSet ?? NO_KEYWORDS;
+  }
+
+  /** This session holds \Recent for these (claimed by it). */
+  addRecent(uids: Iterable<number>): void {
+    for (const u of uids) (this.recentSet ??= new Set()).add(u);
+  }
+
+  private noteKeywords(m: MessageInfo): void {
+    for (const f of m.flags) if (!f.startsWith('\\')) (this.keywordSet ??= new Set()).add(f);
   }
 
   get exists(): number {
@@ -102,7 +124,7 @@ export class MailboxView {
         own ??= this.messages.slice();
         own[i] = m;
       }
-      for (const f of m.flags) if (!f.startsWith('\\')) this.keywords.add(f);
+      this.noteKeywords(m);
     }
     if (own) this.messages = own;
     return this.keywords.size !== before ? this.flagsResponses() : [];
@@ -131,7 +153,7 @@ export class MailboxView {
         merged.push(n);
         j++;
       } else {
-        this.ghosts.add(v.uid);
+        (this.ghostSet ??= new Set()).add(v.uid);
         merged.push(v);
       }
     }
@@ -146,8 +168,8 @@ export class MailboxView {
     // Nothing held back and nothing skipped: the merge is the folder's array itself, so share it.
     this.messages = this.ghosts.size === 0 && merged.length === next.length ? next : merged;
     const before = this.keywords.size;
-    for (const m of merged.slice(merged.length - added)) for (const f of m.flags) if (!f.startsWith('\\')) this.keywords.add(f);
-    for (const uid of changed) for (const f of this.messages[this.indexOfUid(uid)]!.flags) if (!f.startsWith('\\')) this.keywords.add(f);
+    for (let i = merged.length - added; i < merged.length; i++) this.noteKeywords(merged[i]!);
+    for (const uid of changed) this.noteKeywords(this.messages[this.indexOfUid(uid)]!);
     if (this.keywords.size !== before) out.push(...this.flagsResponses());
     if (added > 0) out.push([merged.length, atom('EXISTS')]);
     if (changed.size > 0) {
@@ -167,7 +189,7 @@ export class MailboxView {
     let any = false;
     for (const u of uids) {
       if (!this.recent.has(u)) any = true;
-      this.recent.add(u);
+      (this.recentSet ??= new Set()).add(u);
     }
     return any;
   }
@@ -181,8 +203,8 @@ export class MailboxView {
     }
     const kept = this.messages.filter((m) => !this.ghosts.has(m.uid));
     this.messages = sameMessages(kept, this.seen) ? this.seen : kept;
-    for (const u of this.ghosts) this.recent.delete(u);
-    this.ghosts.clear();
+    for (const u of this.ghosts) this.recentSet?.delete(u);
+    this.ghostSet = undefined;
   }
 
   /** `* FLAGS` and `* OK [PERMANENTFLAGS]` for the current keyword set. */
@@ -195,6 +217,10 @@ export class MailboxView {
     ];
   }
 }
+
+const NONE: readonly number[] = Object.freeze([]);
+const NO_UIDS: ReadonlySet<number> = new Set();
+const NO_KEYWORDS: ReadonlySet<string> = new Set();
 
 function sameMessages(a: readonly MessageInfo[], b: readonly MessageInfo[]): boolean {
   if (a.length !== b.length) return false;

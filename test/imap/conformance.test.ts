@@ -251,3 +251,19 @@ describe('CONDSTORE enabling commands (RFC 7162 §3.1)', () => {
     `);
   });
 });
+
+describe('UTF8=ACCEPT (RFC 6855 §4)', () => {
+  it('APPEND takes the UTF8 (literal8) form once enabled, and only then', async () => {
+    const h = await loggedIn();
+    const msg = 'Subject: Grüße\r\nFrom: jörg@example.org\r\n\r\nHallo\r\n';
+    const n = Buffer.byteLength(msg);
+    h.client.write(`a1 APPEND INBOX UTF8 (~{${n}+}\r\n${msg})\r\n`);
+    expect((await h.client.until('a1')).at(-1)).toMatch(/^a1 BAD /);
+    await h.client.command('ENABLE UTF8=ACCEPT');
+    h.client.write(`a2 APPEND INBOX (\\Seen) UTF8 (~{${n}+}\r\n${msg})\r\n`);
+    expect((await h.client.until('a2')).at(-1)).toMatch(/^a2 OK \[APPENDUID \d+ 1\]/);
+    await h.client.command('SELECT INBOX');
+    const r = await h.client.command('FETCH 1 BODY.PEEK[]');
+    expect(Buffer.from(r[0]!, 'latin1').toString('utf8')).toContain(msg);
+  });
+});

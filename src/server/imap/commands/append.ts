@@ -1,4 +1,5 @@
-// RFC 9051 §6.3.12 APPEND mailbox [SP flag-list] [SP date-time] SP literal   (literal8 with BINARY, RFC 3516)
+// RFC 9051 §6.3.12 APPEND mailbox [SP flag-list] [SP date-time] SP literal   (literal8 with BINARY, RFC 3516;
+// `UTF8 (literal8)` once UTF8=ACCEPT is enabled, RFC 6855 §4)
 // Answers [APPENDUID uidvalidity uid] (RFC 4315). Sent de-duplication: a message whose Message-ID the
 // submission path stored in the \Sent folder in the last ten minutes is not stored twice; the existing
 // UID is returned instead, so clients that save their own copy do not produce duplicates.
@@ -25,7 +26,14 @@ export const append: CommandSpec = {
       internalDate = p.dateTime();
       p.sp();
     }
-    const { data } = p.literal(true);
+    let data: Buffer;
+    if (p.tryKeyword('UTF8')) {
+      if (!session.enabled.has('UTF8=ACCEPT')) p.fail('APPEND UTF8 needs ENABLE UTF8=ACCEPT');
+      p.sp();
+      p.char('(');
+      data = p.literal(true).data;
+      p.char(')');
+    } else data = p.literal(true).data;
     p.end();
     if (data.length > session.opts.limits.maxMessageBytes) return no('Message too large', 'TOOBIG');
     if (data.length === 0) return no('Empty message', 'CANNOT');

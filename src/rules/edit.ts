@@ -22,8 +22,10 @@ export async function readRules(paths: Paths): Promise<ParsedRules> {
   try {
     text = await readFile(configFiles.rules(paths), 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { rules: [], issues: [] };
-    throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { rules: [], issues: [] };
+    // Named the way the config loader names unreadable files.
+    throw new ConfigError([{ file: RULES_FILE, message: `cannot read: ${code ?? String(err)}`, severity: 'error' }]);
   }
   const parsed = parseRules(text, RULES_FILE);
   if (parsed.issues.some((i) => i.severity === 'error')) throw new ConfigError(parsed.issues);

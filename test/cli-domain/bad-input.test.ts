@@ -2,7 +2,7 @@
 // home changed (config files, key files, git HEAD). Each case runs on its own copy of the home, so concurrent
 // cases cannot see each other's lock files.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Home } from './helpers.js';
 import { everlock } from '../support/cli.js';
@@ -91,6 +91,29 @@ describe.concurrent('bad input changes nothing', () => {
     expect(lines[0]).toMatch(/^error: /);
     expect(lines[0]).toMatch(message);
     expect(await own.fingerprint()).toEqual(before);
+  });
+});
+
+describe('an unreadable rules.toml', () => {
+  it('is named in one line by every command that reads it, and nothing changes', async () => {
+    const own = await home.copy();
+    await rm(join(own.dir, 'rules.toml'));
+    await mkdir(join(own.dir, 'rules.toml'));
+    const fingerprint = await own.fingerprint();
+    const commands = [
+      ['mail', 'rules', 'list'],
+      ['mail', 'rules', 'create', 'rule-x', 'type=drop'],
+      ['mail', 'rules', 'remove', 'rule-a'],
+      ['mail', 'rules', 'test', '--from', 'a@b.example', '--to', 'alice@example.com'],
+      ['mail', 'aliases', 'list', 'example.com'],
+      ['dkim', 'show', 'example.com'],
+    ];
+    const runs = await Promise.all(commands.map((args) => own.run(...args)));
+    runs.forEach((r, i) => {
+      expect(r.exitCode, commands[i]?.join(' ')).toBe(1);
+      expect(r.stderr.split('\n'), commands[i]?.join(' ')).toEqual(['rules.toml: cannot read: EISDIR']);
+    });
+    expect(await own.fingerprint()).toEqual(fingerprint);
   });
 });
 

@@ -1,5 +1,5 @@
 // Small pieces with sharp edges: SRS round trips and refusals, DATA spooling (bare LF across chunk boundaries,
-// the size cap, header capture), and the per-IP windows.
+// the size cap, header capture, memory or file), the per-IP windows, and the DNS cache.
 import { readdir, readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { Srs } from '../../src/server/srs.js';
 import { spoolMessage, SpoolTooBig } from '../../src/server/smtp/spool.js';
 import { IpRateLimiter } from '../../src/server/smtp/rate-limit.js';
 import { fromAddresses } from '../../src/server/smtp/headers.js';
+import { cachingResolver } from '../../src/server/smtp/dns-cache.js';
 import { tempDir } from '../support/tmp.js';
 
 describe('SRS', () => {
@@ -42,6 +43,25 @@ describe('spoolMessage', () => {
     expect(fromAddresses(s.headers)).toEqual(['a@x.test']);
     expect(await readdir(dir).catch(() => [])).toEqual([]);
     await s.discard();
+  });
+
+  it('normalises bare LF wherever chunks are cut (random cuts against a reference)', async () => {
+    const dir = await tempDir();
+    let seed = 7;
+    const rand = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    for (let round = 0; round < 50; round++) {
+      const text = 'Subject: x\r\n\r\n' + Array.from({ length: 200 }, () => 'ab\r\n'[rand(4)]).join('');
+      const cuts: Buffer[] = [];
+      for (let at = 0; at < text.length; ) {
+        const n = 1 + rand(9);
+        cuts.push(Buffer.from(text.slice(at, at + n)));
+        at += n;
+      }
+      const s = await spoolMessage(Readable.from(cuts), dir, 10_000, { memoryBytes: round % 2 ? 64 : undefined });
+      const got = s.body.data ?? (await readFile(s.body.path!));
+      expect(got.toString()).toBe(text.replace(/(?<!\r)\n/g, '\r\n'));
+      await s.discard();
+    }
   });
 
   it('spills to a file past the memory threshold (everything received so far included), removed by discard', async () => {
@@ -84,5 +104,36 @@ describe('IpRateLimiter', () => {
     expect([l.message('1.1.1.1'), l.message('1.1.1.1')]).toEqual([true, false]);
     now += 60_000;
     expect([l.command('1.1.1.1'), l.message('1.1.1.1')]).toEqual([true, true]);
+  });
+});
+
+describe('cachingResolver', () => {
+  it('answers repeated questions from the cache until the TTL, negative replies included, but not failures', async () => {
+    let now = 0;
+    const asked: string[] = [];
+    let servfail = true;
+    const inner = async (name: string, type: string): Promise<string[][]> => {
+      asked.push(`${type} ${name}`);
+      await new Promise((r) => setTimeout(r, 5));
+      if (name === 'flaky.test' && servfail) throw Object.assign(new Error('queryTxt ESERVFAIL'), { code: 'ESERVFAIL' });
+      if (name === 'x.test') return [['v=spf1 -all']];
+      throw Object.assign(new Error(`queryTxt ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
+    };
+    const r = cachingResolver(inner, { ttlMs: 1000, maxEntries: 2, now: () => now });
+    // Concurrent identical questions share one lookup.
+    expect(await Promise.all([r('x.test', 'TXT'), r('X.test', 'TXT')])).toEqual([[['v=spf1 -all']], [['v=spf1 -all']]]);
+    const first = (await r('x.test', 'TXT')) as string[][];
+    first[0]!.push('changed by a caller');
+    expect(await r('x.test', 'TXT')).toEqual([['v=spf1 -all']]);
+    await expect(r('none.test', 'TXT')).rejects.toMatchObject({ code: 'ENOTFOUND' });
+    await expect(r('none.test', 'TXT')).rejects.toMatchObject({ code: 'ENOTFOUND' });
+    await expect(r('flaky.test', 'TXT')).rejects.toMatchObject({ code: 'ESERVFAIL' });
+    servfail = false;
+    await expect(r('flaky.test', 'TXT')).rejects.toMatchObject({ code: 'ENOTFOUND' });
+    expect(asked).toEqual(['TXT x.test', 'TXT none.test', 'TXT flaky.test', 'TXT flaky.test']);
+    now += 1001;
+    await r('x.test', 'TXT');
+    expect(asked.at(-1)).toBe('TXT x.test');
+    expect(asked).toHaveLength(5);
   });
 });

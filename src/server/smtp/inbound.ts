@@ -2,6 +2,7 @@
 // envelope-only rules; DATA is received (in memory, or spooled to disk when large), verified (SPF/DKIM/DMARC/
 // ARC), given trace headers and handed to the local delivery path, and answered 250 only when every copy is
 // durable.
+import type { SPFResult } from 'mailauth';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { ConfigSnapshot } from '../../config/types.js';
 import { resolveRecipient } from '../../config/directory.js';
@@ -14,12 +15,14 @@ import { headerValues } from './headers.js';
 import type { SmtpRuntime } from './runtime.js';
 import { spoolMessage, SpoolTooBig, type SpooledMessage } from './spool.js';
 import { receivedHeader } from './trace.js';
-import { verifyMessage } from './verify.js';
+import { startSpf, verifyMessage } from './verify.js';
 import { attachWireHooks } from './wire-hooks.js';
 
 /** Per-transaction state, reset at MAIL FROM. */
 interface Transaction {
   recipients: LocalRecipient[];
+  /** SPF of the envelope, started at the first accepted RCPT so its DNS lookups overlap DATA. */
+  spf?: Promise<SPFResult | undefined>;
 }
 
 const MAX_RECEIVED = 50;
@@ -73,13 +76,15 @@ export function createInboundServer(rt: SmtpRuntime): SMTPServer {
           return cb(reject);
         }
         txn.recipients.push(rcpt);
+        txn.spf ??= startSpf({ ip: session.remoteAddress, helo: session.hostNameAppearsAs || '', sender, hostname: snap.server.hostname }, rt.resolver, log);
         cb();
       } catch (err) {
         cb(err instanceof SmtpReply ? err : replies.temporaryFailure());
       }
     },
     onData(stream, session, cb) {
-      receive(rt, stream, session, txns.get(session)?.recipients ?? []).then(
+      const txn = txns.get(session);
+      receive(rt, stream, session, txn?.recipients ?? [], txn?.spf).then(
         (reply) => cb(null, reply),
         (err: unknown) => {
           const reply = replyForFailure(err);
@@ -121,7 +126,13 @@ function acceptRecipient(rt: SmtpRuntime, snap: ConfigSnapshot, raw: string): Lo
   throw replies.relayDenied();
 }
 
-async function receive(rt: SmtpRuntime, stream: SMTPServerDataStream, session: SMTPServerSession, recipients: readonly LocalRecipient[]): Promise<string> {
+async function receive(
+  rt: SmtpRuntime,
+  stream: SMTPServerDataStream,
+  session: SMTPServerSession,
+  recipients: readonly LocalRecipient[],
+  spf: Promise<SPFResult | undefined> | undefined,
+): Promise<string> {
   const snap = rt.config();
   const max = snap.server.limits.maxMessageBytes;
   let spool: SpooledMessage;
@@ -136,7 +147,7 @@ async function receive(rt: SmtpRuntime, stream: SMTPServerDataStream, session: S
     if (headerValues(spool.headers, 'received').length > MAX_RECEIVED) throw replies.loop();
     const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
     const hostname = snap.server.hostname;
-    const auth = await verifyMessage({ body: spool.body, ip: session.remoteAddress, helo: session.hostNameAppearsAs || '', sender, hostname }, rt.resolver, rt.log);
+    const auth = await verifyMessage({ body: spool.body, headers: spool.headers, spf, ip: session.remoteAddress, helo: session.hostNameAppearsAs || '', sender, hostname }, rt.resolver, rt.log);
     const dmarcDomains = recipients.some((r) => r.address.includes('@') && snap.domains.get(r.address.slice(r.address.lastIndexOf('@') + 1))?.inbound.rejectDmarcFailures);
     if (auth.dmarcReject && dmarcDomains) throw replies.dmarcReject();
 

@@ -22,6 +22,7 @@ import { IpRateLimiter } from './rate-limit.js';
 import type { SmtpRuntime } from './runtime.js';
 import { createSubmissionServer } from './submission.js';
 import { dnsResolver, type DnsResolve } from './verify.js';
+import { cachingResolver } from './dns-cache.js';
 import { insecureAuthPolicy } from '../insecure-auth.js';
 import { countCommand, countConnection } from '../metrics.js';
 import { observeCommands } from './wire-hooks.js';
@@ -169,7 +170,7 @@ async function makeRuntime(ctx: ServerContext, opts: SmtpModuleOptions): Promise
     log: ctx.log,
     metrics: ctx.metrics,
     tls: ctx.tls,
-    resolver: opts.resolver ?? dnsResolver(snap.server.dnsServer),
+    resolver: cachingResolver(opts.resolver ?? dnsResolver(snap.server.dnsServer)),
     spoolDir: join(paths.data, 'tmp'),
     limiter: new IpRateLimiter(() => {
       const l = limits();

@@ -201,15 +201,19 @@ class HeaderCapture {
 
 /** Bare LF -> CRLF; `prev` is the last byte of the previous chunk so a CR/LF pair split across chunks stays one. */
 function toCrlf(chunk: Buffer, prev: number): Buffer {
+  // Mail almost always arrives in CRLF form already: find the LFs natively and only copy when one is bare.
   let bare = 0;
-  for (let i = 0; i < chunk.length; i++) if (chunk[i] === 0x0a && (i > 0 ? chunk[i - 1] : prev) !== 0x0d) bare++;
+  for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, i + 1)) if ((i > 0 ? chunk[i - 1] : prev) !== 0x0d) bare++;
   if (bare === 0) return chunk;
   const out = Buffer.allocUnsafe(chunk.length + bare);
   let o = 0;
-  for (let i = 0; i < chunk.length; i++) {
-    const c = chunk[i]!;
-    if (c === 0x0a && (i > 0 ? chunk[i - 1] : prev) !== 0x0d) out[o++] = 0x0d;
-    out[o++] = c;
+  let from = 0;
+  for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, i + 1)) {
+    if ((i > 0 ? chunk[i - 1] : prev) === 0x0d) continue;
+    o += chunk.copy(out, o, from, i);
+    out[o++] = 0x0d;
+    from = i;
   }
+  o += chunk.copy(out, o, from);
   return out;
 }

@@ -267,3 +267,19 @@ describe('UTF8=ACCEPT (RFC 6855 §4)', () => {
     expect(Buffer.from(r[0]!, 'latin1').toString('utf8')).toContain(msg);
   });
 });
+
+describe('implicit \\Seen with CONDSTORE on (RFC 7162 §3.1)', () => {
+  it('the FETCH that set \\Seen reports UID, the new FLAGS and the new MODSEQ', async () => {
+    const h = await loggedIn();
+    await appendMessage(h.client, 'INBOX', SAMPLE(1));
+    await h.client.command('ENABLE CONDSTORE');
+    await h.client.command('SELECT INBOX');
+    const r = await h.client.command('FETCH 1 (BODY[TEXT])');
+    expect(r[0]).toMatch(/^\* 1 FETCH \(UID 1 BODY\[TEXT\] \{\d+\}\r\n.*\)$/s);
+    expect(r[0]).toMatch(/ MODSEQ \(\d+\)/);
+    expect(r[0]).toMatch(/ FLAGS \(\\Seen( \\Recent)?\)/);
+    // Nothing changed the second time: no UID or MODSEQ added.
+    const again = await h.client.command('FETCH 1 (BODY[TEXT])');
+    expect(again[0]).toMatch(/^\* 1 FETCH \(BODY\[TEXT\] /);
+  });
+});

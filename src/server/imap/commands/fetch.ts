@@ -74,6 +74,12 @@ export const fetch: CommandSpec = {
         flagged = new Set(result.updated.map((m) => m.uid));
       }
     }
+    // A FETCH that set \Seen changed MODSEQs: with CONDSTORE on, its responses carry UID and MODSEQ too
+    // (RFC 7162 §3.1).
+    if (flagged.size > 0 && session.condstoreActive) {
+      if (!has('UID')) items = [{ kind: 'attribute', name: 'UID' }, ...items];
+      if (!has('MODSEQ')) items = [...items, { kind: 'attribute', name: 'MODSEQ' }];
+    }
 
     if (items.every((it) => it.kind === 'attribute' && STATE_ATTRIBUTES.has(it.name))) {
       // UID/FLAGS/… only: answered from the view without awaiting per message (a 100,000-message

@@ -31,22 +31,12 @@ export class BaseTable {
     return s;
   }
 
-  push(base: string): void {
-    this.strings.push(base);
+  /** Base i without keeping it (the snapshot writer walks every base once). */
+  peek(i: number): string {
+    return this.strings[i] ?? this.packed.slice(this.offsets[i], this.offsets[i + 1]);
   }
 
-  /** All bases as one string and character offsets, for the snapshot. */
-  pack(): { packed: string; offsets: Uint32Array } {
-    const n = this.strings.length;
-    const offsets = new Uint32Array(n + 1);
-    const parts: string[] = new Array<string>(n);
-    let at = 0;
-    for (let i = 0; i < n; i++) {
-      const b = this.at(i);
-      parts[i] = b;
-      at += b.length;
-      offsets[i + 1] = at;
-    }
-    return { packed: parts.join(''), offsets };
+  push(base: string): void {
+    this.strings.push(base);
   }
 }

@@ -102,6 +102,8 @@ export class MaildirFolder implements Folder {
   /** The index snapshot, read once, on the first sync (alongside the new/ listing). */
   private snapshot: Promise<IndexImage | undefined> | undefined;
   private snapshotUsed = false;
+  /** The cur/ stamp this process last wrote. */
+  private curStampWritten: string | undefined;
   private readonly lock: FolderLock;
   private readonly uidlist: Uidlist;
   private readonly modseq: ModseqLog;
@@ -207,12 +209,12 @@ export class MaildirFolder implements Folder {
       }
     }
     let curNames: readonly string[] = [];
-    let freshCur = false;
+    let readCur = false;
     if (positions === undefined) {
       this.curSynthesized = false;
       const curL = await this.curDir.list();
       curNames = curL.names;
-      freshCur = !curL.reused;
+      readCur = true;
       if (!(await this.refreshLogs(locked))) return NEED_LOCK;
     }
 
@@ -233,7 +235,12 @@ export class MaildirFolder implements Folder {
       if (!unexplained) {
         this.dirty = false;
         const stamp = this.curDir.trustedStamp;
-        if (freshCur && r.canonical && stamp !== undefined) await writeCurStamp(this.dir, `${this.uidlistIdentity()}${stamp}`);
+        // A listing read from the directory (now or earlier, still unchanged) that the logs explain exactly.
+        const curStamp = stamp === undefined ? undefined : `${this.uidlistIdentity()}${stamp}`;
+        if (readCur && r.canonical && curStamp !== undefined && curStamp !== this.curStampWritten) {
+          await writeCurStamp(this.dir, curStamp);
+          this.curStampWritten = curStamp;
+        }
         await this.maybeSnapshot();
         return r.messages;
       }
@@ -676,10 +683,13 @@ export class MaildirFolder implements Folder {
   }
 
   async summary(uid: number): Promise<MessageSummary> {
-    const m = this.find(uid);
-    if (!m) throw new StoreError('expunged', 'message has been expunged');
-    const cached = await this.summaries.get(m.base);
-    if (cached) return cached;
+    const messages = this.current.messages as readonly MaildirMessage[];
+    const i = findUid(messages, uid);
+    if (i === -1) throw new StoreError('expunged', 'message has been expunged');
+    const m = messages[i] as MaildirMessage;
+    // Cached, or built with the messages after it (a walk over the folder reads files in parallel batches).
+    const known = await this.summaries.lookup(messages, i, (x) => ({ base: x.base, path: this.filePath({ name: x.file, inNew: x.inNew }) }), this.deps.summarize);
+    if (known) return known;
     const stream = await this.read(uid);
     let s: MessageSummary;
     try {

@@ -4,26 +4,35 @@
 // head and just before that offset); a part is used only while its file still matches, and the lines
 // written after the offset are parsed as usual. A cache like the others: written by temp + rename without
 // fsync, checked by CRC, and a missing, stale or corrupt one is ignored and rewritten.
-import { open, rename, unlink, writeFile } from 'node:fs/promises';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Logger } from '../log.js';
 import type { UidlistImage } from './uidlist.js';
 import type { ModseqImage } from './modseq.js';
 import { tempPathFor } from './temp-path.js';
+import type { BaseTable } from './base-table.js';
 
 export const INDEX_SNAPSHOT = 'everlock-index';
 
 const MAGIC = 0x58495645; // "EVIX" little-endian
-const VERSION = 1;
+const VERSION = 2;
+/** magic, version, offset of the JSON footer, CRC-32 of everything after these 16 bytes. */
 const HEADER = 16;
+/** Bases are encoded this many at a time: no single copy of all of them is ever made. */
+const BASE_CHUNK = 8192;
 
 export interface IndexImage {
   readonly ul: UidlistImage;
   readonly ms: ModseqImage | undefined;
 }
 
-type Column = Uint32Array | Float64Array | Buffer;
+/** What writeIndexSnapshot takes: the uidlist's bases are read from its table, chunk by chunk. */
+export interface IndexImageOut {
+  readonly ul: Omit<UidlistImage, 'packed' | 'offsets'> & { readonly bases: BaseTable };
+  readonly ms: ModseqImage | undefined;
+}
 
 interface Meta {
   ul: Omit<UidlistImage, 'uids' | 'packed' | 'offsets' | 'vsizes'>;
@@ -33,41 +42,90 @@ interface Meta {
 }
 
 const pad8 = (n: number): number => (n + 7) & ~7;
+const ZEROS = Buffer.alloc(8);
 
-function bytesOf(c: Column): Buffer {
-  return Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+/** Sequential writer of 8-byte aligned columns with a running CRC. */
+class ColumnWriter {
+  at = HEADER;
+  crc = 0;
+  readonly lengths: number[] = [];
+
+  constructor(private readonly fd: number) {}
+
+  write(data: Uint8Array): void {
+    if (data.byteLength === 0) return;
+    const b = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    for (let done = 0; done < b.length; ) done += writeSync(this.fd, b, done, b.length - done, this.at + done);
+    this.at += b.length;
+    this.crc = crc32(b, this.crc);
+  }
+
+  /** Ends a column: pads to 8 bytes and records its length. */
+  end(length: number): void {
+    const pad = pad8(this.at) - this.at;
+    if (pad > 0) this.write(ZEROS.subarray(0, pad));
+    this.lengths.push(length);
+  }
+
+  column(data: Uint32Array | Float64Array): void {
+    this.write(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    this.end(data.byteLength);
+  }
 }
 
-export async function writeIndexSnapshot(dir: string, image: IndexImage): Promise<void> {
-  const { uids, packed, offsets, vsizes, ...ulMeta } = image.ul;
-  const columns: Column[] = [uids, offsets, Buffer.from(packed, 'utf8'), vsizes];
-  let msMeta: Meta['ms'] = null;
-  if (image.ms) {
-    const { uids: mu, modseqs, dates, vsizes: mv, infoIds, ...rest } = image.ms;
-    columns.push(mu, modseqs, dates, mv, infoIds);
-    msMeta = rest;
-  }
-  const meta: Meta = { ul: ulMeta, ms: msMeta, columns: columns.map((c) => c.byteLength) };
-  const json = Buffer.from(JSON.stringify(meta), 'utf8');
-  let total = HEADER + pad8(json.length);
-  for (const c of columns) total += pad8(c.byteLength);
-  const out = Buffer.alloc(total);
-  out.writeUInt32LE(MAGIC, 0);
-  out.writeUInt32LE(VERSION, 4);
-  out.writeUInt32LE(json.length, 8);
-  json.copy(out, HEADER);
-  let at = HEADER + pad8(json.length);
-  for (const c of columns) {
-    bytesOf(c).copy(out, at);
-    at += pad8(c.byteLength);
-  }
-  out.writeUInt32LE(crc32(out.subarray(HEADER)), 12);
+/**
+ * Writes the snapshot by temp + rename. Written with synchronous calls on purpose: it runs rarely (after a
+ * tenth of the folder was parsed as text), and column by column it never holds a second copy of the index.
+ */
+export async function writeIndexSnapshot(dir: string, image: IndexImageOut): Promise<void> {
   const path = join(dir, INDEX_SNAPSHOT);
   const tmp = tempPathFor(path);
+  const { uids, bases, vsizes, ...ulMeta } = image.ul;
+  let fd = -1;
   try {
-    await writeFile(tmp, out, { mode: 0o600 });
+    fd = openSync(tmp, 'w', 0o600);
+    const w = new ColumnWriter(fd);
+    w.column(uids);
+    // Bases: UTF-8 bytes, and their character offsets in the decoded string.
+    const n = uids.length;
+    const offsets = new Uint32Array(n + 1);
+    let chars = 0;
+    let bytes = 0;
+    for (let from = 0; from < n; from += BASE_CHUNK) {
+      const parts: string[] = [];
+      for (let i = from; i < Math.min(n, from + BASE_CHUNK); i++) {
+        const b = bases.peek(i);
+        parts.push(b);
+        chars += b.length;
+        offsets[i + 1] = chars;
+      }
+      const chunk = Buffer.from(parts.join(''), 'utf8');
+      w.write(chunk);
+      bytes += chunk.length;
+    }
+    w.end(bytes);
+    w.column(offsets);
+    w.column(vsizes);
+    let msMeta: Meta['ms'] = null;
+    if (image.ms) {
+      const { uids: mu, modseqs, dates, vsizes: mv, infoIds, ...rest } = image.ms;
+      for (const c of [mu, modseqs, dates, mv, infoIds]) w.column(c);
+      msMeta = rest;
+    }
+    const meta: Meta = { ul: ulMeta, ms: msMeta, columns: w.lengths };
+    const metaAt = w.at;
+    w.write(Buffer.from(JSON.stringify(meta), 'utf8'));
+    const header = Buffer.alloc(HEADER);
+    header.writeUInt32LE(MAGIC, 0);
+    header.writeUInt32LE(VERSION, 4);
+    header.writeUInt32LE(metaAt, 8);
+    header.writeUInt32LE(w.crc, 12);
+    writeSync(fd, header, 0, HEADER, 0);
+    closeSync(fd);
+    fd = -1;
     await rename(tmp, path);
   } catch {
+    if (fd !== -1) closeSync(fd);
     await unlink(tmp).catch(() => {});
   }
 }
@@ -107,13 +165,14 @@ export async function readIndexSnapshot(dir: string, log: Logger): Promise<Index
 function decode(buf: Buffer): IndexImage {
   if (buf.readUInt32LE(0) !== MAGIC || buf.readUInt32LE(4) !== VERSION) throw new Error('not an index snapshot of this version');
   if (crc32(buf.subarray(HEADER)) !== buf.readUInt32LE(12)) throw new Error('checksum mismatch');
-  const jsonLen = buf.readUInt32LE(8);
-  const meta = JSON.parse(buf.toString('utf8', HEADER, HEADER + jsonLen)) as Meta;
-  let at = HEADER + pad8(jsonLen);
+  const metaAt = buf.readUInt32LE(8);
+  if (metaAt < HEADER || metaAt > buf.length) throw new Error('truncated');
+  const meta = JSON.parse(buf.toString('utf8', metaAt)) as Meta;
+  let at = HEADER;
   let k = 0;
   const next = (): { start: number; len: number } => {
     const len = meta.columns[k++];
-    if (len === undefined || at + len > buf.length) throw new Error('truncated');
+    if (len === undefined || at + len > metaAt) throw new Error('truncated');
     const start = at;
     at += pad8(len);
     return { start, len };
@@ -127,9 +186,9 @@ function decode(buf: Buffer): IndexImage {
     return new Float64Array(buf.buffer, buf.byteOffset + start, len / 8);
   };
   const uids = u32();
-  const offsets = u32();
   const p = next();
   const packed = buf.toString('utf8', p.start, p.start + p.len);
+  const offsets = u32();
   const vsizes = f64();
   if (offsets.length !== uids.length + 1 || (offsets[uids.length] as number) !== packed.length) throw new Error('inconsistent bases');
   const ul: UidlistImage = { ...meta.ul, uids, packed, offsets, vsizes };

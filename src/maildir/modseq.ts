@@ -259,11 +259,12 @@ export class ModseqLog {
       validity: this.validity,
       highest: this.highest,
       lines: this.lines,
-      uids: this.uidCol.slice(0, n),
-      modseqs: this.modseqCol.slice(0, n),
-      dates: this.dateCol.slice(0, n),
-      vsizes: this.vsizeCol.slice(0, n),
-      infoIds: this.infoCol.slice(0, n),
+      // Views, not copies: the snapshot is written before this log changes again (both under the folder's lock).
+      uids: this.uidCol.subarray(0, n),
+      modseqs: this.modseqCol.subarray(0, n),
+      dates: this.dateCol.subarray(0, n),
+      vsizes: this.vsizeCol.subarray(0, n),
+      infoIds: this.infoCol.subarray(0, n),
       infos: [...this.infos],
     };
   }

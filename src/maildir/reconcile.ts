@@ -136,7 +136,7 @@ export function reconcile(
     }
     if (slot === undefined || ms.dateAt(slot) < 0 || ms.infoAt(slot) !== info) {
       const b = ul.bases.at(i);
-      needRecord.push({ uid, base: b, name: raw ?? (inNew ? b : `${b}:2,${info}`), inNew, info });
+      needRecord.push({ uid, base: b, name: w === IN_CUR_REBUILT ? `${b}:2,${info}` : (names[i] as string), inNew, info });
       continue;
     }
     const modseq = ms.modseqAt(slot);

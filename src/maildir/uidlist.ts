@@ -183,12 +183,11 @@ export class Uidlist {
     this.ino = image.ino;
   }
 
-  /** The parsed state as of the last complete line read, for the snapshot. */
-  async image(): Promise<UidlistImage | undefined> {
+  /** The parsed state as of the last complete line read, for the snapshot (which reads the bases table). */
+  async image(): Promise<(Omit<UidlistImage, 'packed' | 'offsets'> & { bases: BaseTable }) | undefined> {
     if (!this.exists || this.offset === 0) return undefined;
     const checks = await readChecks(this.path, this.ino, this.offset);
     if (checks === undefined) return undefined;
-    const { packed, offsets } = this.bases.pack();
     const vsizes = new Float64Array(this.vsizes.size * 2);
     let k = 0;
     for (const [uid, v] of this.vsizes) {
@@ -204,8 +203,7 @@ export class Uidlist {
       guid: this.guid,
       duplicates: this.duplicates,
       uids: Uint32Array.from(this.uids),
-      packed,
-      offsets,
+      bases: this.bases,
       vsizes,
     };
   }

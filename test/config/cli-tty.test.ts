@@ -3,6 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { BIN } from '../support/cli.js';
 import { tempDir } from '../support/tmp.js';
 import { cli } from './helpers.js';
@@ -57,6 +58,8 @@ async function onTerminal(answers: string[], args: string[]): Promise<{ output: 
 beforeAll(async () => {
   home = join(await tempDir('everlock-tty-'), 'home');
   expect((await cli(['init', home])).exitCode).toBe(0);
+  // Cheap hashes for a throwaway home, through the product's own setting (uncommitted: nothing here reads git).
+  await writeFile(join(home, 'everlock.toml'), '[passwords]\nscrypt_ln = 12\n');
   expect((await cli(['mail', 'domains', 'create', 'example.com', '--no-dkim', '--home', home])).exitCode).toBe(0);
   expect((await cli(['users', 'add', 'alice', '--password-stdin', '--home', home], { input: 'first-pw\n' })).exitCode).toBe(0);
 });
@@ -69,6 +72,7 @@ describe('password prompt on a terminal', () => {
     expect(output).toContain('Repeat password: ');
     expect(output).not.toContain('Terminal-Secret-1');
     const snap = await loadConfig({ config: home, data: home });
+    expect(snap.users.get('alice')?.password).toMatch(/^\$scrypt\$ln=12,/);
     expect(await authenticate(snap, 'alice', 'Terminal-Secret-1')).not.toBeNull();
   });
 

@@ -130,7 +130,8 @@ describe.concurrent('mail rules test', () => {
   });
 });
 
-describe('mail rules create, list, remove', () => {
+// Each test has its own home, so they run side by side.
+describe.concurrent('mail rules create, list, remove', () => {
   it('creates rules that list and test see, in priority order, and removes them', async () => {
     const h = await Home.init();
     expect(await h.ok('mail', 'rules', 'list')).toMatch(/^no rules/);
@@ -157,8 +158,8 @@ describe('mail rules create, list, remove', () => {
     const h = await Home.init();
     const text = '[[rule]]\nid = "rule-a"\nsubjet_contains = "x"\naction = { type = "drop" }\n';
     await writeFile(join(h.dir, 'rules.toml'), text);
-    for (const args of [['mail', 'rules', 'list'], ['mail', 'rules', 'test', '--from', 'a@b.example', '--to', 'c@d.example'], ['mail', 'rules', 'create', 'rule-b', 'type=drop']]) {
-      const r = await h.run(...args);
+    const commands = [['mail', 'rules', 'list'], ['mail', 'rules', 'test', '--from', 'a@b.example', '--to', 'c@d.example'], ['mail', 'rules', 'create', 'rule-b', 'type=drop']];
+    for (const r of await Promise.all(commands.map((args) => h.run(...args)))) {
       expect(r.exitCode).toBe(1);
       expect(r.stderr).toBe('rules.toml:3:1: unknown rule field "subjet_contains" (did you mean "subject_contains"?)');
     }

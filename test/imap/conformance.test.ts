@@ -283,3 +283,29 @@ describe('implicit \\Seen with CONDSTORE on (RFC 7162 §3.1)', () => {
     expect(again[0]).toMatch(/^\* 1 FETCH \(BODY\[TEXT\] /);
   });
 });
+
+describe('COPY / MOVE of a message expunged by another session (RFC 2180 §4.4.1)', () => {
+  it('copies nothing and says EXPUNGEISSUED, then announces the EXPUNGE', async () => {
+    const h = await loggedIn();
+    for (let i = 1; i <= 3; i++) await appendMessage(h.client, 'INBOX', SAMPLE(i));
+    await h.client.command('SELECT INBOX');
+    const other = await h.connect();
+    await other.client.command('LOGIN bob@example.com hunter2');
+    await other.client.command('SELECT INBOX');
+    await other.client.command('STORE 2 +FLAGS.SILENT (\\Deleted)');
+    await other.client.command('EXPUNGE');
+    await transcript(h.client, `
+      C: a1 COPY 1:2 Archive
+      S: * 2 EXPUNGE
+      S: a1 NO [EXPUNGEISSUED] Some of the requested messages no longer exist
+      C: a2 STATUS Archive (MESSAGES)
+      S: * STATUS Archive (MESSAGES 0)
+      S: a2 OK STATUS completed
+      C: a3 MOVE 1:2 Archive
+      S: * OK [COPYUID ... 1,3 1:2] Moved
+      S: * 2 EXPUNGE
+      S: * 1 EXPUNGE
+      S: a3 OK MOVE completed
+    `);
+  });
+});

@@ -1,5 +1,5 @@
 // RFC 9051 §6.4.7 COPY sequence-set SP mailbox; UID COPY; answers [COPYUID uidvalidity src dst] (RFC 4315).
-import { completionForError, ok, type Completion } from '../errors.js';
+import { completionForError, no, ok, type Completion } from '../errors.js';
 import { resolveFolder } from '../namespaces.js';
 import type { CopyResult } from '../../../maildir/types.js';
 import { formatOrderedSet, resolveSet } from '../session/sequence.js';
@@ -27,8 +27,13 @@ export async function transfer(
     throw err;
   }
   if (dest.readOnly) return { status: 'NO', code: 'NOPERM', text: 'Destination is read-only' };
-  const uids = positions.map((i) => view.messages[i]!.uid).filter((u) => !view.ghosts.has(u));
+  const uids = positions.map((i) => view.messages[i]!.uid);
   if (uids.length === 0) return ok(`${name} completed`);
+  // The set was resolved in the numbering the client knows; now look at the folder as it is. A message
+  // expunged elsewhere (announced after this reply): copy nothing rather than report success for less than
+  // was asked (RFC 2180 §4.4.1, RFC 5530 EXPUNGEISSUED).
+  const current = (await view.folder.sync()).messages;
+  if (uids.some((u) => view.ghosts.has(u) || !hasUid(current, u))) return no('Some of the requested messages no longer exist', 'EXPUNGEISSUED');
   let result: CopyResult;
   try {
     result = await op(session, uids, dest);
@@ -41,6 +46,20 @@ export async function transfer(
   if (result.pairs.length === 0) return ok(`${name} completed`);
   const code = `COPYUID ${result.uidValidity} ${formatOrderedSet(result.pairs.map((x) => x[0]))} ${formatOrderedSet(result.pairs.map((x) => x[1]))}`;
   return ok(`${uid ? 'UID ' : ''}${name} completed`, code);
+}
+
+/** Binary search: `messages` is ascending by UID. */
+function hasUid(messages: readonly { readonly uid: number }[], uid: number): boolean {
+  let lo = 0;
+  let hi = messages.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const u = messages[mid]!.uid;
+    if (u === uid) return true;
+    if (u < uid) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
 }
 
 export const copy: CommandSpec = {

@@ -11,7 +11,7 @@
 //  - bounded: at most MAX_ENTRIES, oldest evicted first.
 import { createHmac, randomBytes } from 'node:crypto';
 
-/** How long a verified password is trusted without re-running scrypt (Dovecot's auth cache TTL is 1 h). */
+/** How long a verified password is trusted without re-running scrypt (Dovecot's optional auth cache: 1 h). */
 export const LOGIN_CACHE_SUCCESS_MS = 15 * 60 * 1000;
 /** How long a wrong password is remembered as wrong. */
 export const LOGIN_CACHE_FAILURE_MS = 5 * 60 * 1000;

@@ -9,12 +9,13 @@ import { openMailStore } from '../../src/maildir/index.js';
 import { createLogger } from '../../src/log.js';
 import { sizeField, baseOf } from '../../src/maildir/filename.js';
 import { tempDir } from '../support/tmp.js';
-import { FIXTURES, builtStoreExists } from './child.js';
+import { FIXTURES, requireBuiltStore } from './child.js';
 
 const KILLS = Number(process.env.EVERLOCK_CRASH_KILLS ?? 50);
 
-describe.skipIf(!builtStoreExists())('crash safety', () => {
+describe('crash safety', () => {
   it(`keeps every reported delivery through ${KILLS} SIGKILLs`, async () => {
+    requireBuiltStore();
     const root = await tempDir('everlock-crash-');
     const reported = new Map<number, number>();
     let seq = 1;

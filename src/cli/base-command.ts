@@ -47,7 +47,7 @@ export abstract class BaseCommand extends Command {
     }
     // oclif's own parse errors (unknown flag, missing argument) are usage errors.
     if (err instanceof Errors.CLIError && !(err instanceof Errors.ExitError)) {
-      const line = err.message.split('\n')[0] ?? err.message;
+      const line = usageLine(err.message);
       process.stderr.write(`error: ${line}\nSee more help with --help\n`);
       this.exit(2);
     }
@@ -63,4 +63,15 @@ export function systemErrorLine(err: unknown): string | undefined {
   // Node's message is "ENOTDIR: not a directory, mkdir '/x/y'": keep the description only.
   const what = /^E[A-Z]+: ([^,]+)/.exec(e.message)?.[1] ?? e.code;
   return `${e.path ? `${e.path}: ` : ''}${what} (${e.syscall})`;
+}
+
+/**
+ * The one line of an oclif parse error. Most are one line already; a flag parse failure is
+ * "Parsing --flag \n\t<reason>\nSee more help with --help", joined here as "--flag: <reason>".
+ */
+export function usageLine(message: string): string {
+  const lines = message.split('\n').map((l) => l.trim()).filter((l) => l !== '' && l !== 'See more help with --help');
+  const parsing = /^Parsing (--\S+)$/.exec(lines[0] ?? '');
+  if (parsing && lines[1]) return `${parsing[1]}: ${lines[1]}`;
+  return lines[0] ?? message;
 }

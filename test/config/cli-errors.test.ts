@@ -90,6 +90,10 @@ const cases: { args: string[]; input?: string; message: RegExp; exit?: number }[
   { args: ['queue', 'remove', '../../etc/passwd'], message: /invalid queue id/ },
   { args: ['queue', 'remove', '0MHJ3K2A1B2C3D4E5F6'], message: /no queue entry|invalid queue id/ },
   { args: ['queue', 'retry', 'nope!'], message: /invalid queue id/ },
+  { args: ['serve', '--git-sync', 'abc'], message: /--git-sync: Expected an integer but received: abc/, exit: 2 },
+  { args: ['serve', '--frontend-smtp-listen', 'nonsense'], message: /"nonsense" is not a listen address/, exit: 2 },
+  { args: ['serve', '--dns-server', 'x:y:z'], message: /--dns-server must be host:port/, exit: 2 },
+  { args: ['serve', '--log-level', 'loud'], message: /--log-level=loud to be one of/, exit: 2 },
 ];
 
 describe.concurrent('bad input leaves every file unchanged', () => {

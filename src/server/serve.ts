@@ -103,6 +103,11 @@ export async function runServer(opts: ServeOptions): Promise<RunningServer> {
     for (const m of all) {
       const bound = await m.start(ctx);
       started.push(m);
+      // Connection series exist from the start (0), so a dashboard shows an idle listener rather than no data.
+      if (CONNECTION_PROTOCOLS.has(m.name) && bound.length > 0) {
+        metrics.inc('everlock_connections_total', { protocol: m.name }, 0);
+        metrics.inc('everlock_connections_open', { protocol: m.name }, 0);
+      }
       for (const l of bound) {
         listening.push(l);
         const line = `${l.label} listener on ${formatListenAddress(l.host, l.port)}`;
@@ -172,6 +177,9 @@ export async function runServer(opts: ServeOptions): Promise<RunningServer> {
     },
   };
 }
+
+/** Modules whose clients are counted in everlock_connections_* under the module's name. */
+const CONNECTION_PROTOCOLS: ReadonlySet<string> = new Set(['smtp', 'submission', 'imap']);
 
 const LISTEN_KEYS: ReadonlyArray<[keyof ListenerSettings, string]> = [
   ['smtp', 'smtp'],

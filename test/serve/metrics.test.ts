@@ -56,6 +56,10 @@ describe('/metrics', () => {
       expect(Object.keys(ports).sort()).toEqual(['HTTP', 'IMAP', 'IMAP (TLS)', 'SMTP', 'SMTP submission', 'SMTP submissions']);
       const before = await metrics();
       expect(sample(before, 'everlock_config_generation')).toBe(1);
+      for (const protocol of ['smtp', 'submission', 'imap']) {
+        expect(sample(before, 'everlock_connections_total', { protocol })).toBe(0);
+        expect(sample(before, 'everlock_connections_open', { protocol })).toBe(0);
+      }
       for (const name of ['everlock_connections_total', 'everlock_smtp_commands_total', 'everlock_imap_commands_total', 'everlock_imap_auth_total', 'everlock_queue_entries']) {
         expect(before).toContain(`# HELP ${name} `);
       }

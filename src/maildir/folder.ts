@@ -51,7 +51,7 @@ import { readIndexSnapshot, writeIndexSnapshot, type IndexImage } from './index-
 export interface FolderDeps {
   readonly log: Logger;
   readonly fsync: boolean;
-  readonly watch: boolean;
+  readonly watch: boolean | 'poll';
   readonly pollMs: number;
   readonly summarize: (s: Readable) => Promise<MessageSummary>;
   /** Opens a sibling folder of the same mailbox (for copy/move); the caller releases it. */
@@ -688,7 +688,7 @@ export class MaildirFolder implements Folder {
     if (i === -1) throw new StoreError('expunged', 'message has been expunged');
     const m = messages[i] as MaildirMessage;
     // Cached, or built with the messages after it (a walk over the folder reads files in parallel batches).
-    const known = await this.summaries.lookup(messages, i, (x) => ({ base: x.base, path: this.filePath({ name: x.file, inNew: x.inNew }) }), this.deps.summarize);
+    const known = await this.summaries.lookup(messages, i, (x) => ({ base: x.base, path: this.filePath({ name: x.file, inNew: x.inNew }), size: x.size }), this.deps.summarize);
     if (known) return known;
     const stream = await this.read(uid);
     let s: MessageSummary;
@@ -708,9 +708,14 @@ export class MaildirFolder implements Folder {
   subscribe(listener: (change: FolderChange) => void): () => void {
     this.listeners.add(listener);
     if (this.deps.watch && !this.watcher) {
-      this.watcher = new FolderWatcher([this.dir, join(this.dir, 'new'), join(this.dir, 'cur')], this.deps.pollMs, () => {
-        this.sync().catch((err: unknown) => this.deps.log.warn('maildir: background sync failed', { folder: this.dir, error: err }));
-      });
+      this.watcher = new FolderWatcher(
+        [this.dir, join(this.dir, 'new'), join(this.dir, 'cur')],
+        this.deps.pollMs,
+        () => {
+          this.sync().catch((err: unknown) => this.deps.log.warn('maildir: background sync failed', { folder: this.dir, error: err }));
+        },
+        this.deps.watch !== 'poll',
+      );
     }
     return () => {
       this.listeners.delete(listener);

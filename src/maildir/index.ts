@@ -11,8 +11,11 @@ export interface OpenMailStoreOptions {
   log?: Logger;
   /** fsync files and directories before reporting success (default true; tests may turn it off). */
   fsync?: boolean;
-  /** Watch folders with subscribers for changes by other processes (default true). */
-  watch?: boolean;
+  /**
+   * Watch folders with subscribers for changes by other processes (default true): file notifications plus
+   * a poll every `pollMs`. 'poll' polls only, as on file systems without notifications (NFS).
+   */
+  watch?: boolean | 'poll';
   /** Poll interval of the change feed's fallback, ms (default 500). */
   pollMs?: number;
   /** Parses a message's CRLF form; defaults to mime/summarize.ts. */

@@ -19,7 +19,7 @@ export interface MailboxHost {
   /** Forgets shared instances of folders whose directory went away (delete, rename). */
   forget(dir: string): void;
   readonly pollMs: number;
-  readonly watch: boolean;
+  readonly watch: boolean | 'poll';
 }
 
 export class MaildirMailbox implements Mailbox {
@@ -255,7 +255,7 @@ export class MaildirMailbox implements Mailbox {
       last = names;
     };
     void check();
-    void (async () => {
+    if (this.host.watch !== 'poll') void (async () => {
       try {
         for await (const _ of watch(this.dir, { signal: ac.signal, persistent: false })) await check();
       } catch {

@@ -22,7 +22,7 @@ export interface StoreOptions {
   readonly root: string;
   readonly log: Logger;
   readonly fsync: boolean;
-  readonly watch: boolean;
+  readonly watch: boolean | 'poll';
   readonly pollMs: number;
   readonly summarize: (s: Readable) => Promise<MessageSummary>;
 }
@@ -40,7 +40,7 @@ export class MaildirStore implements MailStore, MailboxHost {
     return this.opts.pollMs;
   }
 
-  get watch(): boolean {
+  get watch(): boolean | 'poll' {
     return this.opts.watch;
   }
 

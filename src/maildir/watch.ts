@@ -11,8 +11,13 @@ export class FolderWatcher {
   private pending: NodeJS.Timeout | undefined;
   private closed = false;
 
-  constructor(paths: readonly string[], pollMs: number, private readonly onChange: () => void) {
-    for (const p of paths) {
+  constructor(
+    paths: readonly string[],
+    pollMs: number,
+    private readonly onChange: () => void,
+    notifications = true,
+  ) {
+    for (const p of notifications ? paths : []) {
       try {
         const w = watch(p, { persistent: false }, () => this.kick());
         w.on('error', () => w.close());

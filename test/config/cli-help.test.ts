@@ -3,6 +3,7 @@
 // in-process (fast); two real `--help` runs prove what an admin sees.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { notFoundMessage } from '../../src/cli/command-not-found.js';
 import { COMMANDS } from '../../src/commands/index.js';
 import { everlock } from '../support/cli.js';
 
@@ -58,5 +59,21 @@ describe('command reference', () => {
     expect(add.exitCode).toBe(0);
     expect(add.stdout).toMatch(/^EXAMPLES$/m);
     expect(add.stdout).toContain('$ everlock users add');
+  });
+
+  it.each([
+    [['user', 'list'], 'unknown command "everlock user list" (did you mean "users"?)'],
+    [['users', 'lst'], 'unknown command "everlock users lst" (did you mean "users list"?)'],
+    [['mail', 'domains', 'list', 'extra'], 'everlock mail domains list: unexpected argument "extra"'],
+    [['frobnicate'], 'unknown command "everlock frobnicate"'],
+  ])('words that name no command: %j', (words, message) => {
+    expect(notFoundMessage(words, [...commands.keys()])).toBe(message);
+  });
+
+  it('an unknown command is one error line and exit 2', async () => {
+    const r = await everlock(['users', 'lst']);
+    expect(r.exitCode).toBe(2);
+    expect(String(r.stderr).split('\n')).toEqual(['error: unknown command "everlock users lst" (did you mean "users list"?)', 'See more help with --help']);
+    expect(r.stdout).toBe('');
   });
 });

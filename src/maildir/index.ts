@@ -22,9 +22,12 @@ export interface OpenMailStoreOptions {
   summarize?: (s: Readable) => Promise<MessageSummary>;
 }
 
+/** Loaded on first use (the CLI need not load the MIME code), then kept: a dynamic import per message is costly. */
+let summarizer: Promise<typeof import('../mime/summarize.js')> | undefined;
+
 async function defaultSummarize(s: Readable): Promise<MessageSummary> {
-  const { summarizeMessage } = await import('../mime/summarize.js');
-  return summarizeMessage(s);
+  summarizer ??= import('../mime/summarize.js');
+  return (await summarizer).summarizeMessage(s);
 }
 
 export function openMailStore(opts: OpenMailStoreOptions): MailStore {

@@ -309,3 +309,19 @@ describe('COPY / MOVE of a message expunged by another session (RFC 2180 §4.4.1
     `);
   });
 });
+
+describe('APPENDLIMIT (RFC 7889 §3.2)', () => {
+  it('STATUS and LIST RETURN (STATUS) report the mailbox limit that APPENDLIMIT= advertises', async () => {
+    const h = await openSession({ limits: { maxMessageBytes: 12345 } });
+    await h.client.command('LOGIN bob@example.com hunter2');
+    await transcript(h.client, `
+      C: a1 STATUS INBOX (MESSAGES APPENDLIMIT)
+      S: * STATUS INBOX (MESSAGES 0 APPENDLIMIT 12345)
+      S: a1 OK STATUS completed
+      C: a2 LIST "" Sent RETURN (STATUS (APPENDLIMIT))
+      S: * LIST (\\HasNoChildren \\Sent) "/" Sent
+      S: * STATUS Sent (APPENDLIMIT 12345)
+      S: a2 OK LIST completed
+    `);
+  });
+});

@@ -1,5 +1,6 @@
 // RFC 9051 §6.3.11 STATUS mailbox SP "(" status-att *(SP status-att) ")"
-// status-att: MESSAGES UIDNEXT UIDVALIDITY UNSEEN RECENT SIZE (RFC 8438) HIGHESTMODSEQ (RFC 7162)
+// status-att: MESSAGES UIDNEXT UIDVALIDITY UNSEEN RECENT SIZE (RFC 8438) HIGHESTMODSEQ (RFC 7162) DELETED (RFC 9051)
+// APPENDLIMIT (RFC 7889 §3.2: the per-mailbox limit; ours is the global one)
 import { ok } from '../errors.js';
 import { resolveFolder } from '../namespaces.js';
 import type { Parser } from '../protocol/parser.js';
@@ -8,7 +9,7 @@ import type { Session } from '../session/session.js';
 import { activateCondstore } from './condstore.js';
 import { AUTH, type CommandSpec } from './types.js';
 
-const ATTS = new Set(['MESSAGES', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'RECENT', 'SIZE', 'HIGHESTMODSEQ', 'DELETED']);
+const ATTS = new Set(['MESSAGES', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'RECENT', 'SIZE', 'HIGHESTMODSEQ', 'DELETED', 'APPENDLIMIT']);
 
 export function statusAttributes(p: Parser): string[] {
   return p.list(() => {
@@ -46,6 +47,9 @@ export async function statusResponse(session: Session, name: string, atts: reado
         break;
       case 'HIGHESTMODSEQ':
         values.push(s.highestModSeq);
+        break;
+      case 'APPENDLIMIT':
+        values.push(session.opts.limits.maxMessageBytes);
         break;
       case 'DELETED': {
         const folder = await target.mailbox.openFolder(target.folder);

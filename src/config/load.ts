@@ -2,6 +2,7 @@
 // snapshot: parse -> validate each file -> cross-check -> freeze. Any error fails the whole load, so a server
 // keeps its last good snapshot; warnings travel in the snapshot. `checkConfig` runs the same pipeline and also
 // looks for the DKIM key files in the data dir.
+import { constants } from 'node:fs';
 import { readdir, readFile, access, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, type ConfigIssue } from '../errors.js';
@@ -175,9 +176,11 @@ async function pathKind(file: string): Promise<'missing' | 'directory' | 'other'
   }
 }
 
-async function exists(file: string): Promise<boolean> {
+/** A regular file this process can read (a directory or an unreadable file in a key's place is no key). */
+async function readableFile(file: string): Promise<boolean> {
   try {
-    await access(file);
+    if (!(await stat(file)).isFile()) return false;
+    await access(file, constants.R_OK);
     return true;
   } catch {
     return false;
@@ -192,17 +195,17 @@ async function checkDkimKeys(paths: Paths, snap: ConfigSnapshot): Promise<Config
     const file = `domains/${d.name}.toml`;
     const parsed = parseToml(await readFile(d.file, 'utf8'), file);
     const at = (key: string): { line?: number; col?: number } => parsed.locate(['outbound', 'dkim', key]) ?? {};
-    const ed = dkim.inlineKey !== undefined || (await exists(dataFiles.dkimKey(paths, d.name, dkim.selector)));
-    const rsa = dkim.inlineRsaKey !== undefined || (await exists(dataFiles.dkimKey(paths, d.name, dkim.rsaSelector)));
+    const ed = dkim.inlineKey !== undefined || (await readableFile(dataFiles.dkimKey(paths, d.name, dkim.selector)));
+    const rsa = dkim.inlineRsaKey !== undefined || (await readableFile(dataFiles.dkimKey(paths, d.name, dkim.rsaSelector)));
     const keyFile = (s: string) => `keys/dkim/${d.name}/${s}.pem`;
     if (!ed && !rsa) {
-      issues.push({ file, ...at('enabled'), message: `DKIM is enabled but key files are missing: ${keyFile(dkim.selector)} and ${keyFile(dkim.rsaSelector)} (everlock dkim keygen ${d.name})`, severity: 'error' });
+      issues.push({ file, ...at('enabled'), message: `DKIM is enabled but key files are missing or unreadable: ${keyFile(dkim.selector)} and ${keyFile(dkim.rsaSelector)} (everlock dkim keygen ${d.name})`, severity: 'error' });
     } else if (!ed || !rsa) {
       const missing = ed ? dkim.rsaSelector : dkim.selector;
-      issues.push({ file, ...at(ed ? 'rsa_selector' : 'selector'), message: `DKIM key file ${keyFile(missing)} is missing; mail is signed with the other key only`, severity: 'warning' });
+      issues.push({ file, ...at(ed ? 'rsa_selector' : 'selector'), message: `DKIM key file ${keyFile(missing)} is missing or unreadable; mail is signed with the other key only`, severity: 'warning' });
     }
     for (const s of dkim.published) {
-      if (!(await exists(dataFiles.dkimKey(paths, d.name, s)))) {
+      if (!(await readableFile(dataFiles.dkimKey(paths, d.name, s)))) {
         issues.push({ file, ...at('published'), message: `published DKIM selector "${s}" has no key file ${keyFile(s)}`, severity: 'error' });
       }
     }

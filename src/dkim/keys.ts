@@ -108,11 +108,13 @@ export async function writeDkimKey(paths: Paths, domain: string, selector: strin
 
 /** The PEM of a selector's key file, or undefined when there is none. */
 export async function readDkimKey(paths: Paths, domain: string, selector: string): Promise<string | undefined> {
+  const file = dkimKeyPath(paths, domain, selector);
   try {
-    return await readFile(dkimKeyPath(paths, domain, selector), 'utf8');
+    return await readFile(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    throw new UserError(`cannot read DKIM key ${file}: ${code ?? String(err)}`);
   }
 }
 

@@ -117,6 +117,23 @@ describe('an unreadable rules.toml', () => {
   });
 });
 
+describe('an unreadable DKIM key file', () => {
+  it('is named in one line by every command that reads keys, and nothing changes', async () => {
+    const own = await home.copy();
+    const key = join(own.dir, 'keys', 'dkim', 'example.com', 'default.pem');
+    await rm(key);
+    await mkdir(key);
+    const fingerprint = await own.fingerprint();
+    const commands = [['dkim', 'show', 'example.com'], ['dkim', 'rotate', 'example.com'], ['dns', 'zone', 'example.com', '--ip', '192.0.2.1']];
+    const runs = await Promise.all(commands.map((args) => own.run(...args)));
+    runs.forEach((r, i) => {
+      expect(r.exitCode, commands[i]?.join(' ')).toBe(1);
+      expect(r.stderr.split('\n'), commands[i]?.join(' ')).toEqual([`error: cannot read DKIM key ${key}: EISDIR`]);
+    });
+    expect(await own.fingerprint()).toEqual(fingerprint);
+  });
+});
+
 describe.concurrent('a home that does not exist stays absent', () => {
   const commands: string[][] = [
     ['mail', 'domains', 'create', 'example.com'],

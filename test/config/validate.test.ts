@@ -86,6 +86,12 @@ describe('config validation', () => {
     expect(issues.some((i) => /default-rsa|r1\.pem/.test(i.message))).toBe(true);
   });
 
+  it('a directory in a DKIM key file\'s place is no key', async () => {
+    const paths = await configDir({ 'domains/example.com.toml': '[outbound.dkim]\nenabled = true\n', 'keys/dkim/example.com/default.pem/x': '', 'keys/dkim/example.com/default-rsa.pem/x': '' });
+    const issues = errors(await checkConfig(paths));
+    expect(issues.map((i) => i.message)).toEqual([expect.stringMatching(/key files are missing or unreadable: keys\/dkim\/example.com\/default.pem/)]);
+  });
+
   it('reports a missing DKIM key file only in checkConfig', async () => {
     const paths = await configDir({ 'domains/example.com.toml': '[outbound.dkim]\nenabled = true\n' });
     await expect(loadConfig(paths)).resolves.toBeDefined();

@@ -11,9 +11,10 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { open, readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { Logger } from '../log.js';
 import type { MessageSummary } from '../mime/types.js';
+import { messageStream } from '../mime/message-stream.js';
 
 export const SUMMARY_FILE = 'everlock-summaries';
 
@@ -219,7 +220,7 @@ export class SummaryCache {
       let summary: MessageSummary;
       try {
         const source = s.size <= SYNC_READ_MAX ? readSmall(s.path, s.size) : await readFile(s.path);
-        summary = await summarize(Readable.from([source]));
+        summary = await summarize(messageStream(source));
       } catch {
         continue; // renamed or removed meanwhile, or unparseable: left to the caller's own path
       }

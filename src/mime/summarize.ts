@@ -8,6 +8,7 @@ import { toCrlf } from './canonical.js';
 import { firstField, parseHeaderBlock } from './header-block.js';
 import { buildEnvelope } from './envelope.js';
 import { parsePart } from './structure.js';
+import { wholeMessage } from './message-stream.js';
 import type { MessageSummary } from './types.js';
 
 /** RFC 2047 decoding that never throws (unknown charsets pass through raw). */
@@ -65,5 +66,6 @@ async function collect(source: Readable): Promise<Buffer> {
 }
 
 export async function summarizeMessage(source: Buffer | Readable): Promise<MessageSummary> {
-  return summarizeBuffer(Buffer.isBuffer(source) ? source : await collect(source));
+  if (Buffer.isBuffer(source)) return summarizeBuffer(source);
+  return summarizeBuffer(wholeMessage(source) ?? (await collect(source)));
 }

@@ -1,13 +1,13 @@
 // Submission (587 STARTTLS, 465 TLS) against the real listeners: a local and a remote recipient, the remote
 // copy arriving at a loopback "remote MX" through a static route, DKIM-signed with Ed25519 and RSA and both
-// signatures verified by mailauth and by python3-dkim; spoofing, plaintext AUTH and brute force refused.
+// signatures verified by mailauth and by Debian's dkimverify; spoofing, plaintext AUTH and brute force refused.
 import { readFile } from 'node:fs/promises';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dkimTxtValue, generateDkimKey, writeDkimKey, dkimKeyPath } from '../../src/dkim/keys.js';
 import { eventually, startHarness, type Harness } from './harness.js';
 import { startRemoteMx, type RemoteMx } from './remote-mx.js';
-import { verifyWithDkimpy, verifyWithMailauth } from './dkim-verify.js';
+import { verifyWithDkimverify, verifyWithMailauth } from './dkim-verify.js';
 import { WireClient } from './wire.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -77,7 +77,20 @@ describe('submission', () => {
       ['default', 'pass'],
       ['default-rsa', 'pass'],
     ]);
-    expect(await verifyWithDkimpy(remote.data, txt)).toEqual([true, true]);
+    expect(await verifyWithDkimverify(remote.data, txt)).toEqual([true, true]);
+  });
+
+  it('adds Message-ID (outbound hostname) and Date when missing, signed over them; logs in with AUTH LOGIN', async () => {
+    const t = nodemailer.createTransport({ host: '127.0.0.1', port: h.ports.submission, requireTLS: true, authMethod: 'LOGIN', auth: { user: 'alice', pass: 'alice-pw' }, tls: { rejectUnauthorized: false } });
+    // `raw` goes out as written: no Message-ID or Date from the client.
+    await t.sendMail({ envelope: { from: 'alice@example.com', to: ['carol@remote.test'] }, raw: 'From: alice@example.com\r\nTo: carol@remote.test\r\nSubject: bare\r\n\r\nno id, no date\r\n' });
+    t.close();
+    const got = await eventually(async () => mx.received.find((r) => r.data.toString().includes('Subject: bare')));
+    const raw = got.data.toString('latin1');
+    expect(raw).toMatch(/^Message-ID: <[^>\s]+@mail\.example\.com>\r\n/m);
+    expect(raw).toMatch(/^Date: \w{3}, \d{1,2} \w{3} \d{4} \d\d:\d\d:\d\d [+-]\d{4}\r\n/m);
+    expect(raw.match(/^Message-ID:/gim)).toHaveLength(1);
+    expect((await verifyWithMailauth(got.data, txt)).map((r) => r.result)).toEqual(['pass', 'pass']);
   });
 
   it('accepts submission over implicit TLS (465)', async () => {
@@ -91,6 +104,7 @@ describe('submission', () => {
   it('refuses a spoofed envelope sender at MAIL FROM and a spoofed From header after DATA', async () => {
     const t = transport(h.ports.submission!, false);
     await expect(t.sendMail({ envelope: { from: 'bob@example.com', to: 'carol@remote.test' }, from: 'alice@example.com', to: 'carol@remote.test', text: 'x' })).rejects.toMatchObject({
+      command: 'MAIL FROM',
       responseCode: 550,
       response: expect.stringMatching(/^550 5\.7\.1 /),
     });

@@ -228,4 +228,41 @@ describe('imapflow against the real server', () => {
     expect(await sentCount(c)).toBe(4);
     expect(late && late.uid).toBe(4);
   });
+
+  it('four sessions changing one folder at once end with the same view as the store', async () => {
+    const { server, store } = await startRealServer();
+    const sessions = [0, 1, 2, 3].map(() => client(server.port));
+    for (const c of sessions) await c.connect();
+    for (let i = 1; i <= 12; i++) await sessions[0]!.append('INBOX', SAMPLE(i));
+    for (const c of sessions) await c.mailboxOpen('INBOX');
+    // Each session works on its own UIDs (flags, deletes, moves) while the others do the same.
+    await Promise.all(
+      sessions.map(async (c, k) => {
+        const mine = [k + 1, k + 5, k + 9];
+        await c.messageFlagsAdd(String(mine[0]), ['\\Flagged', `$S${k}`], { uid: true });
+        await c.messageFlagsAdd(String(mine[1]), ['\\Seen'], { uid: true });
+        await c.messageDelete(String(mine[2]), { uid: true });
+        await c.append('INBOX', SAMPLE(20 + k));
+        await c.messageMove(String(mine[1]), 'Archive', { uid: true });
+      }),
+    );
+    const views: string[] = [];
+    for (const c of sessions) {
+      await c.noop();
+      const lines: string[] = [];
+      for await (const m of c.fetch('1:*', { uid: true, flags: true })) {
+        lines.push(`${m.seq}:${m.uid}:${[...(m.flags ?? [])].filter((f) => f !== '\\Recent').sort().join(',')}`);
+      }
+      expect(c.mailbox && c.mailbox.exists).toBe(lines.length);
+      views.push(lines.join(' '));
+    }
+    const box = await store.mailbox({ domain: 'example.com', local: 'alice' });
+    const f = await box.openFolder('INBOX');
+    const truth = (await f.sync()).messages.map((m, i) => `${i + 1}:${m.uid}:${[...m.flags].sort().join(',')}`).join(' ');
+    f.release();
+    for (const v of views) expect(v).toBe(truth);
+    // 12 + 4 appended, 4 deleted, 4 moved away.
+    expect(truth.split(' ')).toHaveLength(8);
+    expect((await box.status('Archive')).messages).toBe(4);
+  });
 });

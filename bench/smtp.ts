@@ -114,7 +114,9 @@ async function startProfile(): Promise<() => Promise<void>> {
 }
 
 async function drive(): Promise<void> {
-  const child = fork(new URL(import.meta.url).pathname, ['--serve', ...process.argv.slice(2)], { stdio: 'inherit' });
+  // The server process gets the libuv pool `everlock serve` gets (bin/run.js sets it before anything runs).
+  const env = { ...process.env, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '8' };
+  const child = fork(new URL(import.meta.url).pathname, ['--serve', ...process.argv.slice(2)], { stdio: 'inherit', env });
   const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));
   const line = 'The quick brown fox jumps over the lazy dog, again and again, to fill ten kilobytes.\r\n';
   const body = line.repeat(Math.ceil(SIZE / line.length)).slice(0, SIZE - 200);

@@ -1,6 +1,10 @@
 // The queue directory: `<data>/queue/<id>.eml` + `<id>.json`. An entry exists once its `.json` exists; the
 // `.eml` is written and fsynced first, so a crash never leaves an envelope without its message. Enqueueing is
 // two-phase (prepare, then commit or abort) so SMTP can make a queue copy and Maildir copies all-or-nothing.
+// Prepare creates the message and a hidden `.pending` envelope under fresh names (no temp-and-rename needed:
+// nothing reads them before the commit) and syncs their data; commit renames the envelope into place and
+// syncs the directory once, which makes all three names durable. Commits that arrive while a directory sync
+// is running share the next one, so concurrent transactions pay one directory sync between them.
 // The CLI and the server share these files; the worker re-reads the directory, so CLI changes apply live.
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -42,8 +46,8 @@ export class QueueFiles {
     const eml = this.messagePath(id);
     const pendingJson = join(this.dir, `.${id}.json.pending`);
     try {
-      await durableWrite(eml, source);
-      await durableWrite(pendingJson, Buffer.from(JSON.stringify(env, null, 1)));
+      await writeNewSynced(eml, source);
+      await writeNewSynced(pendingJson, Buffer.from(JSON.stringify(env, null, 1)));
     } catch (err) {
       await Promise.all([rm(eml, { force: true }), rm(pendingJson, { force: true })]);
       throw err instanceof StoreError ? err : storeErrorFromErrno(err, 'queue');
@@ -52,7 +56,7 @@ export class QueueFiles {
       id,
       commit: async () => {
         await rename(pendingJson, this.envelopePath(id));
-        await syncDir(this.dir);
+        await syncDirShared(this.dir);
       },
       abort: async () => {
         await Promise.all([rm(eml, { force: true }), rm(pendingJson, { force: true })]);
@@ -191,6 +195,51 @@ export async function durableWrite(path: string, source: Buffer | Readable): Pro
     throw err;
   }
   await syncDir(join(path, '..'));
+}
+
+/** Creates `path` (which must not exist) with `source` and syncs its data. */
+async function writeNewSynced(path: string, source: Buffer | Readable): Promise<void> {
+  if (Buffer.isBuffer(source)) {
+    const fh = await open(path, 'wx', 0o600);
+    try {
+      await fh.writeFile(source);
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+    return;
+  }
+  await pipeline(source, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
+  const fh = await open(path, 'r+');
+  try {
+    await fh.datasync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Per directory: the sync running now, and the one the callers arriving meanwhile will share. */
+const dirSyncs = new Map<string, { running?: Promise<void> | undefined; next?: Promise<void> | undefined }>();
+
+/** fsync of a directory covering every change made before the call; concurrent callers share syncs. */
+export function syncDirShared(dir: string): Promise<void> {
+  let s = dirSyncs.get(dir);
+  if (!s) dirSyncs.set(dir, (s = {}));
+  const state = s;
+  if (!state.running) {
+    state.running = syncDir(dir).finally(() => {
+      state.running = undefined;
+    });
+    return state.running;
+  }
+  // A sync already started may have begun before our change: wait for it, then share one more.
+  state.next ??= state.running
+    .catch(() => undefined)
+    .then(() => {
+      state.next = undefined;
+      return syncDirShared(dir);
+    });
+  return state.next;
 }
 
 export async function syncDir(dir: string): Promise<void> {

@@ -11,6 +11,13 @@ import { StoreError, storeErrorFromErrno } from '../errors.js';
 export const STALE_MS = 120_000;
 const WAIT_MS = 150_000;
 
+let host: string | undefined;
+/** os.hostname() is a uname() call each time; the lock content needs it twice per lock. */
+function thisHost(): string {
+  host ??= hostname();
+  return host;
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -31,7 +38,7 @@ async function isStale(path: string): Promise<boolean> {
     return false; // vanished: the next attempt will simply succeed
   }
   const m = /^(\d+):(.*)$/.exec(content.trim());
-  if (m && m[2] === hostname() && Number(m[1]) !== process.pid && !isAlive(Number(m[1]))) return true;
+  if (m && m[2] === thisHost() && Number(m[1]) !== process.pid && !isAlive(Number(m[1]))) return true;
   // An empty file is a lock in the middle of being written; only age makes it stale.
   return Date.now() - mtimeMs > STALE_MS;
 }
@@ -44,11 +51,11 @@ async function isStale(path: string): Promise<boolean> {
  * would cost more than the call itself.
  */
 function tryCreate(path: string): boolean {
-  const tmp = `${path}.${hostname()}.${process.pid}.tmp`;
+  const tmp = `${path}.${thisHost()}.${process.pid}.tmp`;
   try {
     const fd = openSync(tmp, 'w', 0o600);
     try {
-      writeSync(fd, `${process.pid}:${hostname()}`);
+      writeSync(fd, `${process.pid}:${thisHost()}`);
     } finally {
       closeSync(fd);
     }

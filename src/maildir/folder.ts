@@ -79,7 +79,7 @@ const RECORD_CHUNK = 4000;
 const SNAPSHOT_LINES = 2000;
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
+  const out: R[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length) {

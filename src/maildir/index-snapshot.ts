@@ -187,10 +187,12 @@ function decode(buf: Buffer): IndexImage {
   };
   const uids = u32();
   const p = next();
-  const packed = buf.toString('utf8', p.start, p.start + p.len);
+  // A copy of its own: the rest of the snapshot buffer is garbage once the columns are copied out.
+  const packed = Buffer.from(buf.subarray(p.start, p.start + p.len));
   const offsets = u32();
   const vsizes = f64();
-  if (offsets.length !== uids.length + 1 || (offsets[uids.length] as number) !== packed.length) throw new Error('inconsistent bases');
+  if (offsets.length !== uids.length + 1) throw new Error('inconsistent bases');
+  for (let i = 0; i < uids.length; i++) if ((offsets[i] as number) > (offsets[i + 1] as number)) throw new Error('inconsistent bases');
   const ul: UidlistImage = { ...meta.ul, uids, packed, offsets, vsizes };
   let ms: ModseqImage | undefined;
   if (meta.ms) {

@@ -70,7 +70,8 @@ export function reconcile(
 ): Reconciled {
   const n = ul.uids.length;
   // Position in the uidlist -> where its file is (and its name when read); no per-message map or object.
-  const names = new Array<string | undefined>(n);
+  // Filled, and only when names are read: a bare `new Array(n)` is V8's slow dictionary mode for a large n.
+  const names: Array<string | undefined> = newNames.length > 0 || !('positions' in cur) ? new Array<string | undefined>(n).fill(undefined) : [];
   const where = new Uint8Array(n);
   const stray = new Map<string, { name: string; inNew: boolean }>();
   let racy = false;

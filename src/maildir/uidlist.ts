@@ -48,7 +48,8 @@ export interface UidlistImage {
   readonly guid: string;
   readonly duplicates: boolean;
   readonly uids: Uint32Array;
-  readonly packed: string;
+  /** The bases back to back in UTF-8, and their character offsets once decoded (BaseTable). */
+  readonly packed: Buffer;
   readonly offsets: Uint32Array;
   /** [uid, vsize] pairs of W extensions. */
   readonly vsizes: Float64Array;

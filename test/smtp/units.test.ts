@@ -4,7 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { Srs } from '../../src/server/srs.js';
-import { spoolMessage, SpoolTooBig } from '../../src/server/smtp/spool.js';
+import { MEMORY_BUDGET_BYTES, spoolMemory, spoolMessage, SpoolTooBig } from '../../src/server/smtp/spool.js';
 import { IpRateLimiter } from '../../src/server/smtp/rate-limit.js';
 import { fromAddresses } from '../../src/server/smtp/headers.js';
 import { cachingResolver } from '../../src/server/smtp/dns-cache.js';
@@ -73,6 +73,26 @@ describe('spoolMessage', () => {
     expect(s.headers.map((h) => h.name)).toEqual(['From', 'Subject', 'To']);
     await s.discard();
     expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('spills to a file when the process-wide memory budget is used up, and gives bytes back on discard', async () => {
+    const dir = await tempDir();
+    const start = spoolMemory.held;
+    const kept = await spoolMessage(Readable.from(chunks()), dir, 1000);
+    expect(spoolMemory.held).toBe(start + crlf.length);
+    spoolMemory.held = MEMORY_BUDGET_BYTES - 10;
+    try {
+      const spilled = await spoolMessage(Readable.from(chunks()), dir, 1000);
+      expect(spilled.body.path).toBeDefined();
+      expect((await readFile(spilled.body.path!)).toString()).toBe(crlf);
+      expect(spoolMemory.held).toBe(MEMORY_BUDGET_BYTES - 10);
+      await spilled.discard();
+    } finally {
+      spoolMemory.held = start + crlf.length;
+    }
+    await kept.discard();
+    await kept.discard();
+    expect(spoolMemory.held).toBe(start);
   });
 
   it('writes a file for every message with memoryBytes 0, even an empty one', async () => {

@@ -2,7 +2,9 @@
 // parsed on the way for rules and checks. A message up to `memoryBytes` (the common case) stays in memory: it is
 // verified and handed to the store as one buffer, so it costs no file writes, re-reads or unlinks before its one
 // durable write in the Maildir. A larger one spills to a temp file under <data>/tmp, so no message is ever held
-// in memory whole. Neither form is durable (nothing is acknowledged until the Maildir/queue copies are): the
+// in memory whole; all messages being received together hold at most MEMORY_BUDGET_BYTES in memory (beyond
+// it, new messages spill to files too), so many slow senders cannot pin the server's memory. Neither form is
+// durable (nothing is acknowledged until the Maildir/queue copies are): the
 // caller calls `discard()` once every copy has been written elsewhere.
 import { open, mkdir, rm, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -25,6 +27,22 @@ export interface SpoolOptions {
   /** Messages up to this size stay in memory; 0 = always a file (callers that need a path). */
   readonly memoryBytes?: number | undefined;
 }
+
+/** Bytes all in-memory spools of this process may hold at once. */
+export const MEMORY_BUDGET_BYTES = 64 * 1024 * 1024;
+
+/** The process-wide account of in-memory spool bytes. */
+export const spoolMemory = {
+  held: 0,
+  take(n: number): boolean {
+    if (this.held + n > MEMORY_BUDGET_BYTES) return false;
+    this.held += n;
+    return true;
+  },
+  give(n: number): void {
+    this.held -= n;
+  },
+};
 
 export class SpoolTooBig extends Error {
   override readonly name = 'SpoolTooBig';
@@ -64,11 +82,16 @@ export async function spoolMessage(input: Readable, dir: string, maxBytes: numbe
   }
   const path = sink.path;
   const body: MessageBody = path === undefined ? { data: sink.data() } : { path };
+  let held = sink.heldBytes;
   return {
     body,
     size: capture.size,
     headers: parseHeaderBlock(capture.headerBytes()),
-    discard: () => (path === undefined ? Promise.resolve() : rm(path, { force: true })),
+    discard: () => {
+      spoolMemory.give(held);
+      held = 0;
+      return path === undefined ? Promise.resolve() : rm(path, { force: true });
+    },
   };
 }
 
@@ -85,12 +108,17 @@ class SpoolSink {
     private readonly memoryBytes: number,
   ) {}
 
+  /** Bytes counted against the process-wide budget (given back by discard or remove). */
+  get heldBytes(): number {
+    return this.fh || this.path !== undefined ? 0 : this.length;
+  }
+
   data(): Buffer {
     return this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.length);
   }
 
   async write(chunk: Buffer): Promise<void> {
-    if (!this.fh && this.length + chunk.length <= this.memoryBytes) {
+    if (!this.fh && this.length + chunk.length <= this.memoryBytes && spoolMemory.take(chunk.length)) {
       this.chunks.push(chunk);
       this.length += chunk.length;
       return;
@@ -122,6 +150,7 @@ class SpoolSink {
       }
       this.path = path;
       const held = this.data();
+      spoolMemory.give(this.length);
       this.chunks = [];
       this.length = 0;
       await this.append(held);
@@ -140,7 +169,9 @@ class SpoolSink {
 
   /** Drops whatever was received (error or over the cap). */
   async remove(): Promise<void> {
+    spoolMemory.give(this.heldBytes);
     this.chunks = [];
+    this.length = 0;
     await this.fh?.close().catch(() => {});
     this.fh = undefined;
     if (this.path !== undefined) await rm(this.path, { force: true });

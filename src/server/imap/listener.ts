@@ -1,6 +1,7 @@
 // IMAP listeners: implicit TLS (993) or plain with STARTTLS (143), TLS 1.2 and later. One Session per
 // connection; the listener only accepts, upgrades and tracks sessions so stop() can say BYE to each.
 import net from 'node:net';
+import v8 from 'node:v8';
 import tls, { type TlsOptions } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { silentLogger, type Logger } from '../../log.js';
@@ -18,6 +19,20 @@ export const DEFAULT_LIMITS: SessionLimits = {
 };
 
 const MIN_TLS = 'TLSv1.2';
+
+/**
+ * Keeps V8's young generation at its initial size in a process that serves IMAP. Thousands of long-lived
+ * connections make every session's state survive young collections, which V8 answers by doubling the nursery
+ * up to 64 MB; when it shrinks again the pages stay in V8's pool, so the process keeps that RSS for good
+ * (about 40 MB with 5,000 sessions in IDLE, bench/imap.ts). The growth factor is read whenever V8 would grow
+ * the nursery, so setting it at run time takes effect; the price is a few per cent more CPU on large scans.
+ */
+let nurseryCapped = false;
+function capNursery(): void {
+  if (nurseryCapped) return;
+  nurseryCapped = true;
+  v8.setFlagsFromString('--semi-space-growth-factor=1');
+}
 
 export interface ImapServerOptions {
   readonly store: MailStore;
@@ -59,6 +74,7 @@ export async function startImapServer(opts: ImapServerOptions): Promise<ImapServ
   const sessions = new Set<Session>();
   let counter = 0;
   if (opts.implicitTls && !opts.tls) throw new Error('implicit TLS needs TLS options');
+  capNursery();
 
   const startTls = opts.tls
     ? (socket: Duplex): Promise<Duplex> =>

@@ -1,7 +1,8 @@
 // RFC 2177 IDLE: "+ idling", then changes to the selected folder are pushed as they happen until "DONE".
 // The session is suspended meanwhile rather than awaiting the line: an idle session holds no call frames,
 // and its pushes come from the folder's shared change feed (session/folder-feed.ts).
-import { bad, ok } from '../errors.js';
+import { bad, ok, type Completion } from '../errors.js';
+import type { Session } from '../session/session.js';
 import { AUTH, type CommandSpec } from './types.js';
 
 export const idle: CommandSpec = {
@@ -19,11 +20,14 @@ export const idle: CommandSpec = {
       session.idling = false;
       throw err;
     }
-    return session.suspend((line) => {
-      session.idling = false;
-      if (line === null) return ok('IDLE terminated');
-      if (line.toString('latin1').trim().toUpperCase() !== 'DONE') return bad('Expected DONE');
-      return ok('IDLE terminated');
-    });
+    return session.suspend(done);
   },
 };
+
+/** The line after IDLE: DONE ends it (so does a closed connection); anything else is a protocol error. */
+function done(line: Buffer | null, session: Session): Completion {
+  session.idling = false;
+  if (line === null) return ok('IDLE terminated');
+  if (line.toString('latin1').trim().toUpperCase() !== 'DONE') return bad('Expected DONE');
+  return ok('IDLE terminated');
+}

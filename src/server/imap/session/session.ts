@@ -15,7 +15,7 @@ import type { CommandContext, CommandSpec } from '../commands/types.js';
 import { bad, completionForError, serverBug, type Completion } from '../errors.js';
 import { type Chunk, encodeLine } from '../protocol/encode.js';
 import { ParseError, Parser } from '../protocol/parser.js';
-import { CommandFramer, type Frame } from '../protocol/tokenizer.js';
+import { CommandFramer, type Frame, type FramerLimits } from '../protocol/tokenizer.js';
 import { Atom, atom, type Value } from '../protocol/values.js';
 import { SequenceError } from './sequence.js';
 import type { AuthenticatedUser, SessionState } from './state.js';
@@ -23,6 +23,7 @@ import type { MailboxView } from './view.js';
 import { feedFor, type FeedSession } from './folder-feed.js';
 import { traceLine } from './trace.js';
 import { FieldLogger } from './field-logger.js';
+import { idleSweeper } from './idle-sweeper.js';
 
 export interface SessionLimits {
   /** Longest command line (without literals). */
@@ -61,8 +62,11 @@ export interface SessionOptions {
 
 type QueueItem = { readonly kind: 'command'; readonly data: Buffer } | { readonly kind: 'reply'; readonly text: string };
 
-/** Completes a suspended command with the client's next line (null: the connection closed). */
-export type Resumption = (line: Buffer | null) => Completion | Promise<Completion>;
+/**
+ * Completes a suspended command with the client's next line (null: the connection closed). A module-level
+ * function rather than a closure keeps a waiting session's footprint small.
+ */
+export type Resumption = (line: Buffer | null, session: Session) => Completion | Promise<Completion>;
 
 /** A command waiting for the client's next line without holding any call frames (IDLE waiting for DONE). */
 interface Suspended {
@@ -81,13 +85,19 @@ const SUSPENDED: Completion = Object.freeze({ status: 'OK', text: 'suspended' })
 
 /** Literal limit before login: enough for any sane LOGIN/AUTHENTICATE, too little to exhaust memory. */
 const PRE_AUTH_LITERAL = 8 * 1024;
+/** Framer limits before and after login, one pair per limits object (not one per session). */
+const FRAMER_LIMITS = new WeakMap<SessionLimits, { readonly pre: FramerLimits; readonly authed: FramerLimits }>();
+const DONE: Promise<void> = Promise.resolve();
 /** Output buffered before it is written out in one go. */
 const FLUSH_AT = 64 * 1024;
 
 export class Session implements FeedSession {
   state: SessionState = { kind: 'not-authenticated' };
   /** ENABLEd extensions (RFC 5161): CONDSTORE, QRESYNC, UTF8=ACCEPT. */
-  readonly enabled = new Set<string>();
+  get enabled(): Set<string> {
+    return (this.enabledSet ??= new Set());
+  }
+  private enabledSet: Set<string> | undefined;
   /** CONDSTORE was activated (ENABLE, SELECT (CONDSTORE), or a command using MODSEQ) for this selection. */
   condstoreActive = false;
   secure: boolean;
@@ -113,14 +123,30 @@ export class Session implements FeedSession {
   private outBytes = 0;
   /** `out` holds a streamed literal: write it out before buffering more behind it. */
   private outHasStream = false;
-  private writing: Promise<void> = Promise.resolve();
+  private writing: Promise<void> = DONE;
   /** Flushes queued on `writing` and not finished: while any is, new output must queue behind them. */
   private pendingWrites = 0;
   private logger: Logger | undefined;
   private logUser: string | undefined;
-  private idleTimer: NodeJS.Timeout | undefined;
-  private readonly onData = (chunk: Buffer): void => this.receive(chunk);
-  private readonly onEnd = (): void => this.close();
+  /** Date.now() of the last input (the inactivity timeout, idle-sweeper.ts). */
+  lastActive = Date.now();
+  /** The session of each transport, so the socket listeners below are three functions for all sessions. */
+  private static readonly owners = new WeakMap<Duplex, Session>();
+
+  private static onData(this: Duplex, chunk: Buffer): void {
+    Session.owners.get(this)?.receive(chunk);
+  }
+
+  private static onEnd(this: Duplex): void {
+    Session.owners.get(this)?.close();
+  }
+
+  private static onError(this: Duplex, err: Error): void {
+    const session = Session.owners.get(this);
+    if (!session) return;
+    session.log.debug('connection error', { err: err.message });
+    session.close();
+  }
   /** Created when someone waits for the close (backpressure, server shutdown); most sessions never need it. */
   private closedPromise: Promise<void> | undefined;
   private resolveClosed: (() => void) | undefined;
@@ -149,6 +175,7 @@ export class Session implements FeedSession {
     this.sendLine(`* OK [CAPABILITY ${this.capabilityList().join(' ')}] ${this.opts.hostname ?? 'everlock'} IMAP ready`);
     void this.flush();
     this.touch();
+    idleSweeper(this.opts.limits.idleTimeoutMs).add(this);
   }
 
   /** Resolves when the connection is gone. */
@@ -166,19 +193,17 @@ export class Session implements FeedSession {
 
   private attach(socket: Duplex): void {
     this.socket = socket;
-    socket.on('data', this.onData);
-    socket.on('end', this.onEnd);
-    socket.on('close', this.onEnd);
-    socket.on('error', (err: Error) => {
-      this.log.debug('connection error', { err: err.message });
-      this.close();
-    });
+    Session.owners.set(socket, this);
+    socket.on('data', Session.onData);
+    socket.on('end', Session.onEnd);
+    socket.on('close', Session.onEnd);
+    socket.on('error', Session.onError);
   }
 
   private detach(): Duplex {
-    this.socket.off('data', this.onData);
-    this.socket.off('end', this.onEnd);
-    this.socket.off('close', this.onEnd);
+    this.socket.off('data', Session.onData);
+    this.socket.off('end', Session.onEnd);
+    this.socket.off('close', Session.onEnd);
     return this.socket;
   }
 
@@ -201,18 +226,24 @@ export class Session implements FeedSession {
     }
   }
 
-  private framerLimits(): { maxLineBytes: number; maxLiteralBytes: number; maxCommandBytes: number } {
+  private framerLimits(): FramerLimits {
     const authed = this.state.kind === 'authenticated' || this.state.kind === 'selected';
-    const lit = authed ? this.opts.limits.maxMessageBytes : PRE_AUTH_LITERAL;
-    return { maxLineBytes: this.opts.limits.maxLineBytes, maxLiteralBytes: lit, maxCommandBytes: lit + 1024 * 1024 };
+    let pair = FRAMER_LIMITS.get(this.opts.limits);
+    if (!pair) {
+      const of = (lit: number): FramerLimits => ({ maxLineBytes: this.opts.limits.maxLineBytes, maxLiteralBytes: lit, maxCommandBytes: lit + 1024 * 1024 });
+      pair = { pre: of(PRE_AUTH_LITERAL), authed: of(this.opts.limits.maxMessageBytes) };
+      FRAMER_LIMITS.set(this.opts.limits, pair);
+    }
+    return authed ? pair.authed : pair.pre;
   }
 
   private touch(): void {
-    if (this.idleTimer) this.idleTimer.refresh();
-    else {
-      this.idleTimer = setTimeout(() => this.bye('Autologout; idle for too long'), this.opts.limits.idleTimeoutMs);
-      this.idleTimer.unref();
-    }
+    this.lastActive = Date.now();
+  }
+
+  /** Called by the idle sweeper when the session was inactive too long. */
+  expire(): void {
+    this.bye('Autologout; idle for too long');
   }
 
   private receive(chunk: Buffer): void {
@@ -444,12 +475,17 @@ export class Session implements FeedSession {
     }
   }
 
+  /** ENABLEd, without allocating the set for sessions that enabled nothing. */
+  isEnabled(capability: string): boolean {
+    return this.enabledSet?.has(capability) ?? false;
+  }
+
   encodeOptions(): { utf8: boolean } {
-    return { utf8: this.enabled.has('UTF8=ACCEPT') };
+    return { utf8: this.isEnabled('UTF8=ACCEPT') };
   }
 
   parserOptions(): { utf8: boolean } {
-    return { utf8: this.enabled.has('UTF8=ACCEPT') };
+    return { utf8: this.isEnabled('UTF8=ACCEPT') };
   }
 
   // ---- command execution ----------------------------------------------------------------------------------
@@ -497,7 +533,7 @@ export class Session implements FeedSession {
   /** Runs a suspended command's resumption; its errors are mapped like the handler's own. */
   private async resumeWith(waiting: Suspended, line: Buffer | null): Promise<Completion> {
     try {
-      return await waiting.resume(line);
+      return await waiting.resume(line, this);
     } catch (err) {
       const mapped = completionForError(err);
       if (mapped) return mapped;
@@ -544,7 +580,7 @@ export class Session implements FeedSession {
     const view = this.state.view;
     const lines = await view.refresh(view.folder.state(), {
       allowExpunge,
-      qresync: this.enabled.has('QRESYNC'),
+      qresync: this.isEnabled('QRESYNC'),
       condstore: this.condstoreActive,
     });
     for (const l of lines) {
@@ -614,7 +650,7 @@ export class Session implements FeedSession {
     view.unsubscribe();
     view.folder.release();
     this.state = { kind: 'authenticated', user: this.state.user };
-    this.condstoreActive = this.enabled.has('CONDSTORE') || this.enabled.has('QRESYNC');
+    this.condstoreActive = this.isEnabled('CONDSTORE') || this.isEnabled('QRESYNC');
   }
 
   /** Subscribes a view to its folder's change feed (shared by every session on that folder); returns unsubscribe. */
@@ -647,7 +683,7 @@ export class Session implements FeedSession {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.idleTimer) clearTimeout(this.idleTimer);
+    idleSweeper(this.opts.limits.idleTimeoutMs).delete(this);
     try {
       this.deselect();
     } catch (err) {

@@ -15,7 +15,7 @@
 //   fails with ENOENT, we re-read and apply our change on top of theirs, so no flag change is lost.
 import { statSync } from 'node:fs';
 import { open, rename, stat, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../log.js';
 import type { MessageSummary } from '../mime/types.js';
@@ -116,6 +116,8 @@ export class MaildirFolder implements Folder {
   private flagCache = new Map<string, readonly Flag[]>();
   private flagCacheGen = -1;
   private readonly assigner: GroupCommit<Arrival, number>;
+  private readonly newPrefix: string;
+  private readonly curPrefix: string;
 
   constructor(
     readonly name: string,
@@ -130,6 +132,8 @@ export class MaildirFolder implements Folder {
     this.curDir = new DirListing(join(dir, 'cur'));
     this.summaries = new SummaryCache(dir, deps.log);
     this.assigner = new GroupCommit((items) => this.lock.run(() => this.assignLocked(items)));
+    this.newPrefix = join(dir, 'new') + sep;
+    this.curPrefix = join(dir, 'cur') + sep;
   }
 
   state(): FolderState {
@@ -296,7 +300,8 @@ export class MaildirFolder implements Folder {
   }
 
   private filePath(p: { name: string; inNew: boolean }): string {
-    return join(this.dir, p.inNew ? 'new' : 'cur', p.name);
+    // Concatenation, not path.join: a cold open builds 100,000 of these, and names never contain '/'.
+    return (p.inNew ? this.newPrefix : this.curPrefix) + p.name;
   }
 
   /** Under the lock: UIDs for unassigned files, records for files without one, expunge records. */

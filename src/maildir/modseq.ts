@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import { storeErrorFromErrno } from '../errors.js';
 import { imageMatches, readChecks } from './uidlist.js';
+import { readCompleteLines } from './line-reader.js';
 
 export const MODSEQ_FILE = 'everlock-modseq';
 
@@ -290,18 +291,10 @@ export class ModseqLog {
       if (st.ino === this.ino && st.size === this.size && this.validity === uidValidity) return false;
       if (st.ino !== this.ino || st.size < this.offset || this.validity !== uidValidity) this.reset();
       if (image !== undefined && this.ino === -1 && image.ino === st.ino && image.validity === uidValidity && image.offset <= st.size && (await imageMatches(fh, image))) this.adopt(image);
-      const start = this.offset;
-      const len = st.size - start;
-      const buf = Buffer.allocUnsafe(len);
-      let got = 0;
-      while (got < len) {
-        const { bytesRead } = await fh.read(buf, got, len - got, start + got);
-        if (bytesRead === 0) break;
-        got += bytesRead;
-      }
-      this.offset = start + this.parse(buf.subarray(0, got), start === 0);
+      const { offset, read } = await readCompleteLines(fh, this.offset, st.size, (buf, first) => this.parse(buf, first));
+      this.offset = offset;
       this.ino = st.ino;
-      this.size = start + got;
+      this.size = read;
       if (this.validity !== uidValidity) {
         if (this.ino !== -1 && this.size > 0) this.log.info('maildir: modseq cache is for another UIDVALIDITY, rebuilding', { file: this.path });
         this.reset();

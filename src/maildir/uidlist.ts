@@ -20,6 +20,7 @@ import type { Logger } from '../log.js';
 import { storeErrorFromErrno } from '../errors.js';
 import { BaseTable } from './base-table.js';
 import { fdatasyncFd } from './fd-sync.js';
+import { readCompleteLines } from './line-reader.js';
 
 export const UIDLIST = 'dovecot-uidlist';
 
@@ -150,19 +151,10 @@ export class Uidlist {
       if (st.ino === this.ino && st.size === this.size) return false;
       if (st.ino !== this.ino || st.size < this.offset) this.reset();
       if (image !== undefined && this.ino === -1 && image.ino === st.ino && image.offset <= st.size && (await imageMatches(fh, image))) this.adopt(image);
-      const start = this.offset;
-      const len = st.size - start;
-      const buf = Buffer.allocUnsafe(len);
-      let got = 0;
-      while (got < len) {
-        const { bytesRead } = await fh.read(buf, got, len - got, start + got);
-        if (bytesRead === 0) break;
-        got += bytesRead;
-      }
-      const consumed = this.parse(buf.subarray(0, got), start === 0);
-      this.offset = start + consumed;
+      const { offset, read } = await readCompleteLines(fh, this.offset, st.size, (buf, first) => this.parse(buf, first));
+      this.offset = offset;
       this.ino = st.ino;
-      this.size = start + got;
+      this.size = read;
       this.generation++;
       return true;
     } finally {

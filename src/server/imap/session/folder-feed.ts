@@ -120,8 +120,11 @@ export class FolderFeed {
       // \Recent goes to exactly one session: claimed once here, for the first idler that may take it.
       const taker = idlers.find(([, v]) => !v.readOnly);
       if (taker) {
-        const uids = await this.folder.claimRecent();
-        taker[1].addRecent(uids);
+        try {
+          taker[1].addRecent(await this.folder.claimRecent());
+        } catch (err) {
+          this.onError(err); // the push goes out all the same, without \Recent
+        }
         state = this.folder.state();
         idlers = this.idlers(); // some may have left IDLE meanwhile
       }

@@ -655,7 +655,9 @@ export class Session implements FeedSession {
 
   /** Subscribes a view to its folder's change feed (shared by every session on that folder); returns unsubscribe. */
   watch(view: MailboxView): () => void {
-    return feedFor(view.folder, (err) => this.log.warn('change feed failed', { err: err instanceof Error ? err.message : String(err) })).add(this, view);
+    // The feed outlives this session: its error handler must not keep the session alive.
+    const log = this.opts.log;
+    return feedFor(view.folder, (err) => log.warn('change feed failed', { err: err instanceof Error ? err.message : String(err) })).add(this, view);
   }
 
   /** The selected view, or undefined (the change feed asks). */

@@ -73,11 +73,12 @@ export async function verifyPassword(phc: string, pw: string): Promise<boolean> 
 }
 
 /**
- * At most this many verifications run at once. scrypt runs on the libuv thread pool (4 threads unless
- * UV_THREADPOOL_SIZE says otherwise), which file I/O shares: a burst of logins must not take every thread, and
- * at ln=17 each one holds 128 MiB. Further logins wait their turn in arrival order.
+ * At most this many verifications run at once: two, or half the libuv pool when it is smaller. scrypt runs on
+ * the libuv thread pool (4 threads unless UV_THREADPOOL_SIZE says otherwise; `everlock` sets 8), which file
+ * I/O shares, so a burst of logins must not take every thread; and at ln=17 each one holds 128 MiB, so the
+ * cap is also a memory bound (256 MiB) whatever the pool size. Further logins wait their turn in arrival order.
  */
-export const MAX_CONCURRENT_VERIFY = Math.max(1, Math.floor((Number(process.env.UV_THREADPOOL_SIZE) || 4) / 2));
+export const MAX_CONCURRENT_VERIFY = Math.max(1, Math.min(2, Math.floor((Number(process.env.UV_THREADPOOL_SIZE) || 4) / 2)));
 
 class Slots {
   readonly size: number;

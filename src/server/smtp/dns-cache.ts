@@ -69,16 +69,17 @@ export function cachingResolver(inner: DnsResolve, opts: DnsCacheOptions = defau
     return structuredClone(e.answer!);
   };
 
-  return async (name, rrtype) => {
+  // Not an async function: a hit settles without the extra promise and microtask hops of one.
+  return (name, rrtype) => {
     const key = `${rrtype} ${name.toLowerCase()}`;
     const hit = entries.get(key);
-    if (hit && hit.expires > now()) return answer(hit);
+    if (hit && hit.expires > now()) return hit.miss ? Promise.reject(missError(hit.miss)) : Promise.resolve(structuredClone(hit.answer!));
     if (hit) entries.delete(key);
     let p = pending.get(key);
     if (!p) {
       p = lookup(name, rrtype, key).finally(() => pending.delete(key));
       pending.set(key, p);
     }
-    return answer(await p);
+    return p.then(answer);
   };
 }

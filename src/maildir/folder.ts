@@ -359,9 +359,10 @@ export class MaildirFolder implements Folder {
   }
 
   private async maybeCompact(): Promise<void> {
-    const live = this.modseq.liveUids();
-    const dead = this.uidlist.uids.length - live.size;
-    if ((dead > 100 && dead * 4 > this.uidlist.uids.length) || this.modseq.wantsCompaction(live.size)) {
+    const liveCount = this.modseq.liveCount();
+    const dead = this.uidlist.uids.length - liveCount;
+    if ((dead > 100 && dead * 4 > this.uidlist.uids.length) || this.modseq.wantsCompaction(liveCount)) {
+      const live = this.modseq.liveUids();
       await this.uidlist.create(this.deps.fsync, live);
       await this.modseq.rewrite(this.uidlist.uidValidity, live);
       const bases = new Set<string>();

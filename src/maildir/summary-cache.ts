@@ -23,6 +23,8 @@ const READ_AHEAD = 256;
 /** Message files read synchronously between two turns of the event loop, and the largest read so. */
 const SYNC_CHUNK = 32;
 const SYNC_READ_MAX = 256 * 1024;
+/** The cache file is indexed this much at a time. */
+const INDEX_CHUNK = 1024 * 1024;
 /** Largest span of the cache file read in one go for cached entries. */
 const SPAN_MAX = 4 * 1024 * 1024;
 
@@ -69,22 +71,29 @@ export class SummaryCache {
       this.index.clear();
       this.indexedSize = 0;
     }
+    // In chunks from the last indexed line: a large cache is indexed without holding the whole file.
     const fh = await open(this.path, 'r');
     try {
-      const len = st.size - this.indexedSize;
-      const buf = Buffer.allocUnsafe(len);
-      const { bytesRead } = await fh.read(buf, 0, len, this.indexedSize);
-      let pos = 0;
-      for (;;) {
-        const nl = buf.indexOf(10, pos);
-        if (nl === -1 || nl >= bytesRead) break;
-        const tab = buf.indexOf(9, pos);
-        if (tab !== -1 && tab < nl) {
-          this.index.set(buf.toString('latin1', pos, tab), { offset: this.indexedSize + tab + 1, length: nl - tab - 1 });
+      let chunk = INDEX_CHUNK;
+      while (this.indexedSize < st.size) {
+        const len = Math.min(chunk, st.size - this.indexedSize);
+        const buf = Buffer.allocUnsafe(len);
+        const { bytesRead } = await fh.read(buf, 0, len, this.indexedSize);
+        let pos = 0;
+        for (;;) {
+          const nl = buf.indexOf(10, pos);
+          if (nl === -1 || nl >= bytesRead) break;
+          const tab = buf.subarray(pos, nl).indexOf(9);
+          if (tab !== -1) this.index.set(buf.toString('latin1', pos, pos + tab), { offset: this.indexedSize + pos + tab + 1, length: nl - pos - tab - 1 });
+          pos = nl + 1;
         }
-        pos = nl + 1;
+        if (pos === 0) {
+          if (bytesRead < len || len === st.size - this.indexedSize) break; // a last line still being written
+          chunk *= 2; // one line longer than the chunk
+          continue;
+        }
+        this.indexedSize += pos;
       }
-      this.indexedSize += pos;
       this.indexedIno = st.ino;
     } finally {
       await fh.close();

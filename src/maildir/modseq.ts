@@ -12,7 +12,7 @@ import { open, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import { storeErrorFromErrno } from '../errors.js';
-import { imageMatches, readChecks } from './uidlist.js';
+import { MAX_UID, imageMatches, readChecks } from './uidlist.js';
 import { readCompleteLines } from './line-reader.js';
 
 export const MODSEQ_FILE = 'everlock-modseq';
@@ -337,7 +337,7 @@ export class ModseqLog {
       let nl = text.indexOf('\n', pos);
       if (nl === -1) nl = len;
       const uid = num();
-      let ok = uid >= 0 && text.charCodeAt(pos) === 32;
+      let ok = uid >= 0 && uid <= MAX_UID && text.charCodeAt(pos) === 32;
       pos++;
       const modseq = ok ? num() : -1;
       ok = ok && modseq > 0 && text.charCodeAt(pos) === 32;

@@ -58,6 +58,7 @@ export interface UidlistImage {
 
 /** Bytes of the file compared at its start and before the image's offset. */
 const CHECK_BYTES = 96;
+export const MAX_UID = 0xffffffff;
 
 export class Uidlist {
   readonly path: string;
@@ -227,7 +228,8 @@ export class Uidlist {
         if (c < 0 || c > 9) break;
         uid = uid * 10 + c;
       }
-      const ok = sp > pos && text.charCodeAt(sp) === 32 && uid > last;
+      // IMAP UIDs are 32-bit (and the snapshot stores them so): a bigger one is a corrupt line.
+      const ok = sp > pos && text.charCodeAt(sp) === 32 && uid > last && uid <= MAX_UID;
       // Usually " :" follows at once; extensions (W<size>, G<guid>…) sit in between.
       const colon = !ok ? -1 : text.charCodeAt(sp + 1) === 58 ? sp : text.indexOf(' :', sp);
       if (!ok || colon === -1 || colon >= nl || colon + 2 >= nl) {

@@ -17,11 +17,6 @@ export async function messageSource(prefix: string, body: MessageBody, size: num
   return composeSource(prefix, body.path);
 }
 
-/** The body as a stream (for readers that take one), without copying an in-memory body. */
-export function bodyStream(body: MessageBody): Readable {
-  return body.data ? Readable.from([body.data], { objectMode: false }) : createReadStream(body.path);
-}
-
 export function composeSource(prefix: string, path: string): Readable {
   return Readable.from(
     (async function* () {

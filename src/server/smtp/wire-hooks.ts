@@ -1,15 +1,16 @@
-// Two behaviours smtp-server lacks, added to its connection class in one place:
+// Behaviours smtp-server lacks, added to its connection class in one place:
 // - a reply whose text starts with an enhanced status code ("5.7.1 Relaying denied") is sent with that code
 //   instead of the library's one-code-per-reply-number guess (which would say 5.1.1 for every 550);
 // - a per-server command gate, so "commands per IP per minute" is enforced on every command, not only on the
 //   few that have handler hooks;
 // - AUTH neither advertised nor accepted before TLS when the peer may not log in in the clear (as Postfix's
-//   smtpd_tls_auth_only), instead of advertising it and answering 538.
+//   smtpd_tls_auth_only), instead of advertising it and answering 538;
 // - an observer told of each command (metrics), continuation lines (AUTH LOGIN answers) excluded;
 // - replies produced in the same tick leave in one write (RFC 2920 §3.1 asks for grouped responses): a
 //   pipelined MAIL/RCPT/DATA group costs one socket write instead of three. A 220 (greeting, STARTTLS) is
 //   flushed at once, since a TLS handshake may follow it in the same tick.
-// The patch is installed once per process and is inert for servers that register no gate.
+// The patch is installed once per process. Reply grouping applies to every smtp-server connection of the
+// process; the rest is inert for servers that register nothing.
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { SMTPServer, SMTPServerSession } from 'smtp-server';
 import type { SmtpReply } from './errors.js';

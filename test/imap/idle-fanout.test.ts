@@ -1,6 +1,7 @@
 // Several sessions in IDLE on one folder share one change-feed subscription (session/folder-feed.ts): a new
 // message reaches each of them as `* n EXISTS`, \Recent goes to exactly one, flag changes and expunges made
-// by another session still arrive as FETCH / EXPUNGE, and a session that joined late is told everything.
+// by another session still arrive as FETCH / EXPUNGE (with MODSEQ and as VANISHED for a QRESYNC session),
+// and a session that joined late is told everything.
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startRealServer } from './real-server.js';
@@ -61,9 +62,10 @@ describe('IDLE fan-out', () => {
     const { server, store } = await startRealServer();
     const alice = { domain: 'example.com', local: 'alice' };
     const wires = await Promise.all([0, 1, 2, 3].map(() => Wire.open(server.port)));
-    for (const w of wires) {
+    for (const [i, w] of wires.entries()) {
       await w.until(/^\* OK/, 0);
       expect(await w.command('LOGIN alice@example.com secret')).toMatch(/OK/);
+      if (i === 2) expect(await w.command('ENABLE QRESYNC')).toMatch(/\* ENABLED QRESYNC/);
       await w.command('SELECT INBOX');
     }
     const [a, b, c, writer] = wires as [Wire, Wire, Wire, Wire];
@@ -77,7 +79,8 @@ describe('IDLE fan-out', () => {
     // A flag change by a session that is not idling: pushed to the three idlers as FETCH.
     const marks2 = [a, b, c].map((w) => w.text.length);
     expect(await writer.command('STORE 1 +FLAGS (\\Flagged)')).toMatch(/\* 1 FETCH \(FLAGS \(\\Flagged\)\)/);
-    await Promise.all([a, b, c].map((w, i) => w.until(/\* 1 FETCH \(UID 1 FLAGS \(\\Flagged( \\Recent)?\)\)\r\n/, marks2[i]!)));
+    await Promise.all([a, b].map((w, i) => w.until(/\* 1 FETCH \(UID 1 FLAGS \(\\Flagged( \\Recent)?\)\)\r\n/, marks2[i]!)));
+    await c.until(/\* 1 FETCH \(UID 1 FLAGS \(\\Flagged( \\Recent)?\) MODSEQ \(\d+\)\)\r\n/, marks2[2]!);
 
     // A second message while one session has left IDLE: the others get it at once, the late one when it idles.
     expect(await c.done()).toMatch(/i OK/);
@@ -92,7 +95,9 @@ describe('IDLE fan-out', () => {
     const marks4 = [a, b, c].map((w) => w.text.length);
     await writer.command('STORE 1 +FLAGS.SILENT (\\Deleted)');
     await writer.command('EXPUNGE');
-    await Promise.all([a, b, c].map((w, i) => w.until(/\* 1 EXPUNGE\r\n/, marks4[i]!)));
+    await Promise.all([a, b].map((w, i) => w.until(/\* 1 EXPUNGE\r\n/, marks4[i]!)));
+    await c.until(/\* VANISHED 1\r\n/, marks4[2]!);
+    expect(c.text.slice(marks4[2]!)).not.toContain('EXPUNGE');
     for (const w of [a, b, c]) expect(await w.done()).toMatch(/i OK/);
     const st = await a.command('STATUS INBOX (MESSAGES)');
     expect(st).toMatch(/MESSAGES 1\)/);

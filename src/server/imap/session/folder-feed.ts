@@ -1,10 +1,12 @@
 // One change-feed subscription per open folder, shared by every session that has it selected. A folder change
 // is looked at once, however many sessions watch: the state diff is computed once, new messages are claimed
-// as \Recent once (for one session, RFC 3501 §2.3.2), and the common case (new mail reaching sessions in IDLE
-// that are up to date) becomes one precomputed `* n EXISTS` / `* n RECENT` buffer written to each socket, with
-// no per-session promise or timer. Anything else (flag changes, expunges, a session that is behind or holds
-// its own changes) goes through the session's own reconciliation (view.ts), one session at a time.
+// as \Recent once (for one session, RFC 3501 §2.3.2), and for sessions in IDLE that are up to date the
+// change becomes precomputed response bytes written to each socket (`* n EXISTS` / `* n RECENT` for new mail,
+// `* n FETCH (UID FLAGS)` for flag changes, `* n EXPUNGE` or `* VANISHED` for removals), with no per-session
+// promise or timer. Anything else (a mixed change, a session that is behind, holds its own changes, or must
+// first hear of new keywords) goes through the session's own reconciliation (view.ts), one at a time.
 import type { Folder, FolderState, MessageInfo } from '../../../maildir/types.js';
+import { formatUidSet } from './sequence.js';
 import type { MailboxView } from './view.js';
 
 /** What the feed needs from a session (session.ts implements it). */
@@ -17,6 +19,10 @@ export interface FeedSession {
   writeUntagged(line: Buffer): void;
   /** Full reconciliation of the selected view, then a flush (IDLE push). */
   pushUpdates(): void;
+  /** Flag updates carry MODSEQ (CONDSTORE active or QRESYNC enabled). */
+  wantsModseq(): boolean;
+  /** Removals are announced as VANISHED (QRESYNC enabled). */
+  wantsVanished(): boolean;
 }
 
 /** A message list the way a session saw it: only uid, flags and modseq matter for what it was told. */
@@ -34,18 +40,65 @@ function sameMessage(a: MessageInfo, b: MessageInfo): boolean {
   return true;
 }
 
-/**
- * `next` is `prev` plus messages above prev's highest UID, nothing else changed: the UIDs added and the
- * keywords they carry. undefined otherwise.
- */
-function pureAppend(prev: readonly MessageInfo[], next: readonly MessageInfo[]): { keywords: Set<string> } | undefined {
-  if (next.length <= prev.length) return undefined;
-  for (let i = 0; i < prev.length; i++) if (!sameMessage(prev[i]!, next[i]!)) return undefined;
-  const top = prev.length ? prev[prev.length - 1]!.uid : 0;
-  if (next[prev.length]!.uid <= top) return undefined;
-  const keywords = new Set<string>();
-  for (let i = prev.length; i < next.length; i++) for (const f of next[i]!.flags) if (!f.startsWith('\\')) keywords.add(f);
-  return { keywords };
+/** How the folder changed since the feed last looked, when it is one simple kind of change. */
+type Diff =
+  /** Messages above every known UID were added; nothing else changed. */
+  | { readonly kind: 'append'; readonly keywords: readonly string[] }
+  /** The same messages, some with other flags or MODSEQ (their indices, ascending). */
+  | { readonly kind: 'flags'; readonly changed: readonly number[]; readonly keywords: readonly string[] }
+  /** Some messages removed, the rest unchanged (indices in the old list, ascending, and their UIDs). */
+  | { readonly kind: 'expunge'; readonly removed: readonly number[]; readonly uids: readonly number[] };
+
+function keywordsOf(messages: Iterable<MessageInfo>): string[] {
+  const out = new Set<string>();
+  for (const m of messages) for (const f of m.flags) if (!f.startsWith('\\')) out.add(f);
+  return [...out];
+}
+
+function diffOf(prev: readonly MessageInfo[], next: readonly MessageInfo[]): Diff | undefined {
+  if (next.length > prev.length) {
+    for (let i = 0; i < prev.length; i++) if (!sameMessage(prev[i]!, next[i]!)) return undefined;
+    const top = prev.length ? prev[prev.length - 1]!.uid : 0;
+    if (next[prev.length]!.uid <= top) return undefined;
+    return { kind: 'append', keywords: keywordsOf(next.slice(prev.length)) };
+  }
+  if (next.length === prev.length) {
+    const changed: number[] = [];
+    for (let i = 0; i < prev.length; i++) {
+      if (prev[i]!.uid !== next[i]!.uid) return undefined;
+      if (!sameMessage(prev[i]!, next[i]!)) changed.push(i);
+    }
+    return changed.length === 0 ? undefined : { kind: 'flags', changed, keywords: keywordsOf(changed.map((i) => next[i]!)) };
+  }
+  const removed: number[] = [];
+  const uids: number[] = [];
+  let j = 0;
+  for (let i = 0; i < prev.length; i++) {
+    const n = next[j];
+    if (n !== undefined && n.uid === prev[i]!.uid) {
+      if (!sameMessage(prev[i]!, n)) return undefined;
+      j++;
+    } else {
+      removed.push(i);
+      uids.push(prev[i]!.uid);
+    }
+  }
+  return j === next.length ? { kind: 'expunge', removed, uids } : undefined;
+}
+
+/** The response bytes of a change for one variant of session (shared by every session of that variant). */
+function render(diff: Diff, next: readonly MessageInfo[], variant: number): Buffer {
+  let text = '';
+  if (diff.kind === 'append') text = `* ${next.length} EXISTS\r\n* ${variant} RECENT\r\n`;
+  else if (diff.kind === 'flags') {
+    for (const i of diff.changed) {
+      const m = next[i]!;
+      text += `* ${i + 1} FETCH (UID ${m.uid} FLAGS (${m.flags.join(' ')})${variant ? ` MODSEQ (${m.modseq})` : ''})\r\n`;
+    }
+  } else if (variant) text = `* VANISHED ${formatUidSet(diff.uids)}\r\n`;
+  // Highest first: each EXPUNGE renumbers only the messages above it.
+  else for (let k = diff.removed.length - 1; k >= 0; k--) text += `* ${diff.removed[k]! + 1} EXPUNGE\r\n`;
+  return Buffer.from(text, 'latin1');
 }
 
 export class FolderFeed {
@@ -115,8 +168,8 @@ export class FolderFeed {
     const prev = this.prev;
     let idlers = this.idlers();
     let state: FolderState = this.folder.state();
-    const append = pureAppend(prev, state.messages);
-    if (append && idlers.length > 0) {
+    let diff = diffOf(prev, state.messages);
+    if (diff?.kind === 'append' && idlers.length > 0) {
       // \Recent goes to exactly one session: claimed once here, for the first idler that may take it.
       const taker = idlers.find(([, v]) => !v.readOnly);
       if (taker) {
@@ -127,34 +180,45 @@ export class FolderFeed {
         }
         state = this.folder.state();
         idlers = this.idlers(); // some may have left IDLE meanwhile
+        diff = diffOf(prev, state.messages);
       }
     }
     this.prev = state.messages;
     if (idlers.length === 0) return;
-    const fresh = append !== undefined && pureAppend(prev, state.messages) !== undefined;
     /** View arrays already compared with `prev` in this run (sessions selected together share one). */
     const upToDate = new Map<readonly MessageInfo[], boolean>();
-    const lines = new Map<number, Buffer>();
-    const keywords = append ? [...append.keywords] : [];
+    const rendered = new Map<number, Buffer>();
     for (const [session, view] of idlers) {
-      let current = fresh && view.messages === view.seen && view.ghosts.size === 0;
-      if (current) {
-        let known = upToDate.get(view.seen);
-        if (known === undefined) upToDate.set(view.seen, (known = sameState(view.seen, prev)));
-        current = known && keywords.every((k) => view.keywords.has(k));
-      }
-      if (!current) {
+      if (!diff || !this.canShare(diff, view, prev, upToDate, state.messages)) {
         session.pushUpdates();
         continue;
       }
       view.messages = state.messages;
       view.seen = state.messages;
       view.uidNext = state.uidNext;
-      const recent = view.recent.size;
-      let line = lines.get(recent);
-      if (!line) lines.set(recent, (line = Buffer.from(`* ${state.messages.length} EXISTS\r\n* ${recent} RECENT\r\n`, 'latin1')));
-      session.writeUntagged(line);
+      let variant: number;
+      if (diff.kind === 'append') variant = view.recent.size;
+      else if (diff.kind === 'flags') variant = session.wantsModseq() ? 1 : 0;
+      else {
+        view.forgetRecent(diff.uids);
+        variant = session.wantsVanished() ? 1 : 0;
+      }
+      let bytes = rendered.get(variant);
+      if (!bytes) rendered.set(variant, (bytes = render(diff, state.messages, variant)));
+      session.writeUntagged(bytes);
     }
+  }
+
+  /** The view was told exactly `prev`, and the shared bytes say all it must hear now. */
+  private canShare(diff: Diff, view: MailboxView, prev: readonly MessageInfo[], upToDate: Map<readonly MessageInfo[], boolean>, next: readonly MessageInfo[]): boolean {
+    if (view.messages !== view.seen || view.ghosts.size > 0) return false;
+    let known = upToDate.get(view.seen);
+    if (known === undefined) upToDate.set(view.seen, (known = sameState(view.seen, prev)));
+    if (!known) return false;
+    if (diff.kind === 'expunge') return true;
+    // New keywords need `* FLAGS` first; a flag update of a message \Recent here shows \Recent too.
+    if (!diff.keywords.every((k) => view.keywords.has(k))) return false;
+    return diff.kind === 'append' || !diff.changed.some((i) => view.recent.has(next[i]!.uid));
   }
 }
 

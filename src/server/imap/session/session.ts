@@ -665,6 +665,16 @@ export class Session implements FeedSession {
     return this.state.kind === 'selected' ? this.state.view : undefined;
   }
 
+  /** Flag updates carry MODSEQ (as sendUpdates: CONDSTORE active or QRESYNC enabled). */
+  wantsModseq(): boolean {
+    return this.condstoreActive || this.isEnabled('QRESYNC');
+  }
+
+  /** Removals are announced as VANISHED (RFC 7162 §3.2.10). */
+  wantsVanished(): boolean {
+    return this.isEnabled('QRESYNC');
+  }
+
   /** IDLE push of whatever the selected view has not announced yet. */
   pushUpdates(): void {
     if (!this.idling || this.closed) return;

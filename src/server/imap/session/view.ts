@@ -70,6 +70,11 @@ export class MailboxView {
     for (const u of uids) (this.recentSet ??= new Set()).add(u);
   }
 
+  /** These were expunged and announced: this session no longer holds \Recent for them. */
+  forgetRecent(uids: Iterable<number>): void {
+    if (this.recentSet) for (const u of uids) this.recentSet.delete(u);
+  }
+
   private noteKeywords(m: MessageInfo): void {
     for (const f of m.flags) if (!f.startsWith('\\')) (this.keywordSet ??= new Set()).add(f);
   }

@@ -1,11 +1,11 @@
 // Receives SMTP DATA (or stdin for `everlock deliver`) with a size cap, CRLF-normalised, with the header block
 // parsed on the way for rules and checks. A message up to `memoryBytes` (the common case) stays in memory: it is
 // verified and handed to the store as one buffer, so it costs no file writes, re-reads or unlinks before its one
-// durable write in the Maildir. A larger one spills to a temp file under <data>/tmp, so no message is ever held
-// in memory whole; all messages being received together hold at most MEMORY_BUDGET_BYTES in memory (beyond
-// it, new messages spill to files too), so many slow senders cannot pin the server's memory. Neither form is
-// durable (nothing is acknowledged until the Maildir/queue copies are): the
-// caller calls `discard()` once every copy has been written elsewhere.
+// durable write in the Maildir. A larger one spills to a temp file under <data>/tmp, so no large message is
+// ever held in memory whole, and all messages being received at once hold at most MEMORY_BUDGET_BYTES (past
+// it, new ones spill to files too), so many slow senders cannot pin the server's memory. Neither form is
+// durable (nothing is acknowledged until the Maildir/queue copies are): the caller calls `discard()` once every
+// copy has been written elsewhere.
 import { open, mkdir, rm, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';

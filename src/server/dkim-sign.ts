@@ -6,6 +6,7 @@
 import { createHash, createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { SigningKey } from '../dkim/keys.js';
+import type { MessageBody } from './delivery/source.js';
 
 /** Signed when present; `from` is also oversigned. Order follows common practice (Postfix/OpenDKIM). */
 const SIGNED = ['from', 'sender', 'reply-to', 'subject', 'date', 'message-id', 'to', 'cc', 'mime-version', 'content-type', 'content-transfer-encoding', 'in-reply-to', 'references', 'list-id', 'list-unsubscribe', 'list-unsubscribe-post'];
@@ -16,15 +17,15 @@ export interface SignRequest {
   readonly keys: readonly SigningKey[];
   /** Header lines that will precede the file's content (CRLF-ended); they are signed too. */
   readonly prefix: string;
-  /** The message file (CRLF). */
-  readonly path: string;
+  /** The message (CRLF): in memory or in a file. */
+  readonly body: MessageBody;
   readonly now?: Date | undefined;
 }
 
 /** DKIM-Signature header lines (CRLF-ended) to put in front of `prefix`; empty when there are no keys. */
 export async function dkimSignMessage(req: SignRequest): Promise<string> {
   if (!req.keys.length) return '';
-  const { headerBlock, bodyHash } = await readForSigning(req.path);
+  const { headerBlock, bodyHash } = await readForSigning(req.body);
   const fields = splitFields(Buffer.concat([Buffer.from(req.prefix, 'utf8'), headerBlock]).toString('latin1'));
   const t = Math.floor((req.now ?? new Date()).getTime() / 1000);
   let out = '';
@@ -121,8 +122,8 @@ function foldBase64(b64: string): string {
   return parts.join('\r\n\t ');
 }
 
-/** Reads the file once: the header block (up to the blank line) and the relaxed body hash (RFC 6376 §3.4.4). */
-async function readForSigning(path: string): Promise<{ headerBlock: Buffer; bodyHash: string }> {
+/** Reads the message once: the header block (up to the blank line) and the relaxed body hash (RFC 6376 §3.4.4). */
+async function readForSigning(body: MessageBody): Promise<{ headerBlock: Buffer; bodyHash: string }> {
   const hash = createHash('sha256');
   let partial = '';
   let emptyLines = 0;
@@ -138,7 +139,7 @@ async function readForSigning(path: string): Promise<{ headerBlock: Buffer; body
   };
   let pending: Buffer | undefined = Buffer.alloc(0) as Buffer;
   let headerBlock: Buffer = Buffer.alloc(0);
-  for await (const chunk of createReadStream(path)) {
+  for await (const chunk of body.data ? [body.data] : createReadStream(body.path)) {
     let text: string;
     if (pending) {
       pending = Buffer.concat([pending, chunk as Buffer]);

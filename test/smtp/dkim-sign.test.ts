@@ -1,5 +1,5 @@
 // The DKIM signer against two independent verifiers, for both algorithms, including oversigned From.
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dkimSignMessage } from '../../src/server/dkim-sign.js';
@@ -20,7 +20,9 @@ describe('dkimSignMessage', () => {
     const body = 'Hello   there \r\n\r\nsecond\tparagraph  \r\n\r\n\r\n';
     await writeFile(path, `From: Alice <alice@example.com>\r\nTo: bob@example.org\r\nSubject: hi\r\n  folded\r\n\r\n${body}`);
     const prefix = 'Message-ID: <x@mail.example.com>\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\n';
-    const sig = await dkimSignMessage({ domain: 'example.com', keys, prefix, path });
+    const sig = await dkimSignMessage({ domain: 'example.com', keys, prefix, body: { path } });
+    // The same message held in memory gets the same signatures.
+    expect(await dkimSignMessage({ domain: 'example.com', keys, prefix, body: { data: await readFile(path) }, now: new Date(Number(/t=(\d+)/.exec(sig)![1]) * 1000) })).toBe(sig);
     expect(sig.match(/^DKIM-Signature:/gm)).toHaveLength(2);
     expect(sig).toMatch(/h=from:[^;]*from:/s);
     const msg = Buffer.from(sig + prefix + `From: Alice <alice@example.com>\r\nTo: bob@example.org\r\nSubject: hi\r\n  folded\r\n\r\n${body}`);

@@ -150,8 +150,7 @@ async function submit(rt: SmtpRuntime, stream: SMTPServerDataStream, session: SM
   const max = snap.server.limits.maxMessageBytes;
   let spool: SpooledMessage;
   try {
-    // The DKIM signer reads the message from a file.
-    spool = await spoolMessage(stream, rt.spoolDir, max, { memoryBytes: 0 });
+    spool = await spoolMessage(stream, rt.spoolDir, max);
   } catch (err) {
     if (err instanceof SpoolTooBig) throw replies.messageTooBig(max);
     throw err;
@@ -171,7 +170,7 @@ async function submit(rt: SmtpRuntime, stream: SMTPServerDataStream, session: SM
     if (!messageId(spool.headers)) added += headerLine('Message-ID', `<${Date.now().toString(36)}.${randomBytes(9).toString('base64url')}@${outboundHost}>`);
     if (!firstHeader(spool.headers, 'date')) added += headerLine('Date', rfc5322Date(new Date()));
     const keys = domain ? await loadSigningKeys(snap.paths, domain) : [];
-    const signatures = domain ? await dkimSignMessage({ domain: domain.name, keys, prefix: added, path: spool.body.path! }) : '';
+    const signatures = domain ? await dkimSignMessage({ domain: domain.name, keys, prefix: added, body: spool.body }) : '';
     const trace = receivedHeader(session, snap.server.hostname, [...txn.local.map((r) => r.address), ...txn.remote]) + signatures + added;
     const headers = added ? [...parseAdded(added), ...spool.headers] : spool.headers;
 

@@ -10,7 +10,8 @@ import type { MailboxAddress } from '../config/types.js';
 import type { MessageSummary } from '../mime/types.js';
 import type { DeliveryTarget, MailStore, MessageSource } from './types.js';
 import { INBOX, validateFolderName, validateMailboxParts } from './folder-names.js';
-import { createMailboxLayout, createFolderDirs, folderPath } from './layout.js';
+import { createMailboxLayout, createFolderDirs, DEFAULT_FOLDERS, folderPath } from './layout.js';
+import { readSubscriptions, writeSubscriptions } from './subscriptions.js';
 import { MaildirFolder } from './folder.js';
 import { MaildirMailbox, type MailboxHost } from './mailbox.js';
 import { cloneTmp, commitPlacements, discardTmp, writeTmp, type Placement, type TmpFile } from './deliver.js';
@@ -62,6 +63,10 @@ export class MaildirStore implements MailStore, MailboxHost {
       if (!exists) {
         if (opts.create === false) throw new StoreError('not-found', 'no such mailbox');
         await createMailboxLayout(dir);
+        // Subscribed like Dovecot's autocreate+autosubscribe: clients that show only subscribed folders
+        // (Thunderbird's default) must see Sent, Drafts, Trash, Junk and Archive from the first login.
+        const subs = await readSubscriptions(dir);
+        if (subs.size === 0) await writeSubscriptions(dir, new Set(['INBOX', ...DEFAULT_FOLDERS.map(([n]) => n)]));
       }
       mb = this.mailboxes.get(dir) ?? new MaildirMailbox(address, dir, this, opts.quotaBytes ?? 0);
       this.mailboxes.set(dir, mb);

@@ -24,6 +24,8 @@ describe('first use of a mailbox', () => {
     const mb = await stores[0]!.mailbox(target.mailbox);
     const names = (await mb.listFolders()).map((f) => f.name).sort();
     expect(names).toEqual(['Archive', 'Drafts', 'INBOX', 'Junk', 'Sent', 'Trash']);
+    // Subscribed from the start, so clients that list only subscribed folders show them.
+    expect((await mb.listFolders()).filter((f) => !f.subscribed).map((f) => f.name)).toEqual([]);
     await Promise.all(stores.map((s) => s.close()));
   });
 });

@@ -47,6 +47,7 @@ import { readCurStamp, writeCurStamp } from './dir-stamp.js';
 import { curPositionsFromLogs, reconcile, type Pending } from './reconcile.js';
 import { FolderWatcher } from './watch.js';
 import { readIndexSnapshot, writeIndexSnapshot, type IndexImage } from './index-snapshot.js';
+import { readRecentMark, writeRecentMark } from './recent-mark.js';
 
 export interface FolderDeps {
   readonly log: Logger;
@@ -118,6 +119,11 @@ export class MaildirFolder implements Folder {
   private readonly assigner: GroupCommit<Arrival, number>;
   private readonly newPrefix: string;
   private readonly curPrefix: string;
+  /**
+   * A lower bound of the \Recent watermark (recent-mark.ts) for a UIDVALIDITY: the mark only rises, so while
+   * every UID is below it and new/ is empty there is nothing to claim, and no file or lock is touched.
+   */
+  private recentFloor = { uidValidity: 0, uid: 0 };
 
   constructor(
     readonly name: string,
@@ -426,6 +432,7 @@ export class MaildirFolder implements Folder {
     await this.uidlist.refresh();
     if (!this.uidlist.exists || this.uidlist.uidValidity === 0) await this.uidlist.create(this.deps.fsync);
     const fresh = items.filter((a) => !this.uidlist.posOf.has(a.base));
+    if (fresh.length > 0) await this.ensureRecentMark();
     const dirs = [...new Set(items.map((a) => join(this.dir, a.sub)))];
     try {
       await this.uidlist.append(
@@ -485,33 +492,109 @@ export class MaildirFolder implements Folder {
 
   // ---- IMAP operations ----
 
+  /**
+   * \Recent (RFC 3501 §2.3.2) for the calling session: every message that arrived since the last claim by
+   * any process. That is files still in new/ (moved to cur/ here; the rename decides who gets a file another
+   * process also saw there) and every UID at or above the folder's watermark (appended with flags, copied or
+   * moved in: they go straight to cur/). The watermark is read and advanced under the uidlist lock, so each
+   * UID is returned once across all processes.
+   */
   claimRecent(): Promise<readonly number[]> {
     return this.lock.exclusive(async () => {
-      // Nothing changed since the last look: the state already says what is in new/, and keeping its array
-      // lets every session on the folder go on sharing it.
-      if (this.dirty || !this.opened || (await this.anythingChanged())) {
-        let r = await this.scan(false);
-        if (r === NEED_LOCK) r = await this.lock.withFile(() => this.scan(true));
-        this.apply(r as MaildirMessage[]);
-      }
-      const claimed: MaildirMessage[] = [];
-      for (const m of this.current.messages as readonly MaildirMessage[]) {
-        if (!m.inNew) continue;
-        const name = curName(m.base, '');
-        try {
-          await rename(join(this.dir, 'new', m.file), join(this.dir, 'cur', name));
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // another session claimed it
-          throw storeErrorFromErrno(err, 'message');
+      await this.syncUnlocked();
+      if (!this.mayHaveRecent()) return [];
+      return this.lock.withFile(async () => {
+        await this.syncLocked();
+        const uidValidity = this.uidlist.uidValidity;
+        const messages = this.current.messages as readonly MaildirMessage[];
+        const top = messages.length > 0 ? (messages[messages.length - 1] as MaildirMessage).uid : 0;
+        // Lost: start at the next UID (what is stored already is not \Recent, new/ aside).
+        const stored = await readRecentMark(this.dir, uidValidity);
+        let mark = stored ?? this.uidlist.nextUid;
+        if (top + 1 > mark || stored === undefined) {
+          try {
+            // Advanced before anything is handed out: a failure past this point can only lose \Recent.
+            await writeRecentMark(this.dir, uidValidity, Math.max(mark, top + 1));
+          } catch (err) {
+            this.deps.log.warn('maildir: cannot write the recent watermark', { folder: this.dir, error: err });
+            mark = Number.MAX_SAFE_INTEGER; // only new/ can be claimed safely now
+          }
         }
-        claimed.push(m.withFlags(m.flags, m.modseq, '', false));
-      }
-      if (claimed.length > 0) {
-        const byUid = new Map(claimed.map((m) => [m.uid, m]));
-        this.current = { ...this.current, messages: (this.current.messages as MaildirMessage[]).map((m) => byUid.get(m.uid) ?? m) };
-      }
-      return claimed.map((m) => m.uid);
+        if (mark !== Number.MAX_SAFE_INTEGER) this.recentFloor = { uidValidity, uid: Math.max(mark, top + 1) };
+        const claimed: number[] = [];
+        const moved: MaildirMessage[] = [];
+        for (const m of messages) {
+          if (m.inNew) {
+            try {
+              await rename(join(this.dir, 'new', m.file), join(this.dir, 'cur', curName(m.base, '')));
+            } catch (err) {
+              if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw storeErrorFromErrno(err, 'message');
+              // Renamed by someone else (Dovecot, or a flag change just now): \Recent only by the watermark.
+              if (m.uid >= mark) claimed.push(m.uid);
+              continue;
+            }
+            claimed.push(m.uid);
+            moved.push(m.withFlags(m.flags, m.modseq, '', false));
+          } else if (m.uid >= mark) claimed.push(m.uid);
+        }
+        if (moved.length > 0) {
+          const byUid = new Map(moved.map((m) => [m.uid, m]));
+          this.current = { ...this.current, messages: messages.map((m) => byUid.get(m.uid) ?? m) };
+        }
+        return claimed;
+      });
     });
+  }
+
+  /**
+   * What claimRecent would return now, without claiming it (a read-only session sees \Recent and leaves it
+   * for the next one, RFC 3501 §2.3.2; STATUS RECENT counts it). Reads without the lock.
+   */
+  peekRecent(): Promise<readonly number[]> {
+    return this.lock.exclusive(async () => {
+      await this.syncUnlocked();
+      if (!this.mayHaveRecent()) return [];
+      const mark = (await readRecentMark(this.dir, this.uidlist.uidValidity)) ?? this.uidlist.nextUid;
+      const out: number[] = [];
+      for (const m of this.current.messages as readonly MaildirMessage[]) if (m.inNew || m.uid >= mark) out.push(m.uid);
+      return out;
+    });
+  }
+
+  /** sync() inside exclusive: brings the state up to date, taking the file lock only to record something. */
+  private async syncUnlocked(): Promise<void> {
+    // Nothing changed since the last look: the state already says what is in new/, and keeping its array
+    // lets every session on the folder go on sharing it.
+    if (!this.dirty && this.opened && !(await this.anythingChanged())) return;
+    let r = await this.scan(false);
+    if (r === NEED_LOCK) r = await this.lock.withFile(() => this.scan(true));
+    this.apply(r as MaildirMessage[]);
+  }
+
+  /** False when no message is in new/ and every UID is below the watermark known to this process. */
+  private mayHaveRecent(): boolean {
+    const messages = this.current.messages as readonly MaildirMessage[];
+    if (messages.length === 0) return false;
+    const top = (messages[messages.length - 1] as MaildirMessage).uid;
+    if (this.recentFloor.uidValidity !== this.uidlist.uidValidity || top >= this.recentFloor.uid) return true;
+    return messages.some((m) => m.inNew);
+  }
+
+  /** Under the lock, before UIDs are given to arrivals: a missing watermark starts at the first of them. */
+  private async ensureRecentMark(): Promise<void> {
+    const uidValidity = this.uidlist.uidValidity;
+    if (this.recentFloor.uidValidity === uidValidity) return;
+    let mark = await readRecentMark(this.dir, uidValidity);
+    if (mark === undefined) {
+      mark = this.uidlist.nextUid;
+      try {
+        await writeRecentMark(this.dir, uidValidity, mark);
+      } catch (err) {
+        this.deps.log.warn('maildir: cannot write the recent watermark', { folder: this.dir, error: err });
+        return;
+      }
+    }
+    this.recentFloor = { uidValidity, uid: mark };
   }
 
   setFlags(uids: readonly number[], op: FlagOperation, flags: readonly Flag[], unchangedSince?: number): Promise<StoreResult> {

@@ -11,7 +11,6 @@ import { createFolderDirs, folderPath, listFolderNames, readSpecialUse, writeSpe
 import { readSubscriptions, writeSubscriptions } from './subscriptions.js';
 import { readQuota, type QuotaUsage } from './quota.js';
 import type { MaildirFolder } from './folder.js';
-import { MaildirMessage } from './message.js';
 import { uniqueBase } from './filename.js';
 
 export interface MailboxHost {
@@ -168,13 +167,12 @@ export class MaildirMailbox implements Mailbox {
     try {
       const st = await f.sync();
       let unseen = 0;
-      let recent = 0;
       let size = 0;
       for (const m of st.messages) {
         if (!m.flags.includes('\\Seen')) unseen++;
-        if (m instanceof MaildirMessage && m.inNew) recent++;
         size += m.size;
       }
+      const recent = (await f.peekRecent()).length;
       return { messages: st.messages.length, recent, unseen, uidNext: st.uidNext, uidValidity: st.uidValidity, highestModSeq: st.highestModSeq, size };
     } finally {
       f.release();

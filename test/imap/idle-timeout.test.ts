@@ -18,11 +18,12 @@ function connect(port: number): Promise<{ socket: net.Socket; text: () => string
 describe('inactivity timeout', () => {
   it('says BYE Autologout to a silent session, also in IDLE, and spares one that keeps talking', async () => {
     const { server } = await startRealServer({ limits: { idleTimeoutMs: 400 } });
+    // Taken before the first connection: the silent session's clock starts when it connects.
+    const t0 = performance.now();
     const silent = await connect(server.port);
     const idler = await connect(server.port);
     const talker = await connect(server.port);
     idler.socket.write('a1 LOGIN alice@example.com secret\r\na2 SELECT INBOX\r\na3 IDLE\r\n');
-    const t0 = performance.now();
     const keepTalking = setInterval(() => talker.socket.write('n NOOP\r\n'), 100);
     try {
       const [silentClosed, idlerClosed] = await Promise.all([silent.closed, idler.closed]);

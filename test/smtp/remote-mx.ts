@@ -37,6 +37,8 @@ export async function startRemoteMx(): Promise<RemoteMx> {
     close: async () => {},
   };
   const closed = new Set<string>();
+  // 250s decided but not yet sent (dataDelayMs): counted against acceptLimit so concurrent DATAs cannot overshoot it.
+  let pending = 0;
   const server = new SMTPServer({
     onClose(session) {
       closed.add(session.id);
@@ -55,9 +57,11 @@ export async function startRemoteMx(): Promise<RemoteMx> {
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
         mx.dataAttempts++;
-        if (mx.received.length >= mx.acceptLimit) return; // held: no answer, nothing recorded
+        if (mx.received.length + pending >= mx.acceptLimit) return; // held: no answer, nothing recorded
         const code = mx.script.shift() ?? 250;
+        if (code === 250) pending++;
         setTimeout(() => {
+          if (code === 250) pending--;
           // The client went away before our answer: like a server that commits only when it replies, keep nothing.
           if (closed.has(session.id)) return cb(new Error('client gone'));
           if (code !== 250) return cb(Object.assign(new Error(code >= 500 ? '5.7.1 refused by policy' : '4.3.0 try again later'), { responseCode: code }));

@@ -1,4 +1,5 @@
-// Opt-in comparison with a real Dovecot (see run.ts): `DOVECOT_DIFF=1 npx vitest run test/imap/dovecot-diff`.
+// Opt-in comparison with a real Dovecot (see run.ts): `npm run compare:dovecot` (as root, dovecot-imapd installed);
+// the transcript diff goes to /tmp/dovecot-diff.txt. Not part of `npm test`.
 import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diff, dovecotRunnable, forgiveKnown, normalise, runScenario, startServers, type Servers } from './run.js';

@@ -171,10 +171,16 @@ export class FolderFeed {
     let diff = diffOf(prev, state.messages);
     if (diff?.kind === 'append' && idlers.length > 0) {
       // \Recent goes to exactly one session: claimed once here, for the first idler that may take it.
+      // Read-only idlers see it too, without taking it; they look first, before the claim takes it.
       const taker = idlers.find(([, v]) => !v.readOnly);
-      if (taker) {
+      const peekers = idlers.filter(([, v]) => v.readOnly);
+      if (taker || peekers.length > 0) {
         try {
-          taker[1].addRecent(await this.folder.claimRecent());
+          if (peekers.length > 0 && this.folder.peekRecent) {
+            const seen = await this.folder.peekRecent();
+            for (const [, v] of peekers) v.addRecent(seen);
+          }
+          if (taker) taker[1].addRecent(await this.folder.claimRecent());
         } catch (err) {
           this.onError(err); // the push goes out all the same, without \Recent
         }

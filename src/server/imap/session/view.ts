@@ -187,10 +187,12 @@ export class MailboxView {
     }
   }
 
-  /** Takes \Recent for newly arrived messages (the caller then sends `* n RECENT`). */
+  /**
+   * Takes \Recent for newly arrived messages (the caller then sends `* n RECENT`). A read-only session sees
+   * them as \Recent without taking them: the next session sees them too (RFC 3501 §2.3.2, §6.3.2).
+   */
   async claimRecent(): Promise<boolean> {
-    if (this.readOnly) return false;
-    const uids = await this.folder.claimRecent();
+    const uids = this.readOnly ? ((await this.folder.peekRecent?.()) ?? []) : await this.folder.claimRecent();
     let any = false;
     for (const u of uids) {
       if (!this.recent.has(u)) any = true;

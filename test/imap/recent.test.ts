@@ -1,0 +1,165 @@
+// \Recent over the wire (RFC 3501 §2.3.2) on the Maildir store: a message APPENDed with flags, COPYed or
+// MOVEd in is \Recent for the first session that selects the folder (or hears of it through EXISTS, idle or
+// not) and for no other; EXAMINE shows \Recent without taking it; STATUS RECENT counts what is unclaimed; two
+// servers on the same files selecting at once never both show one message as \Recent.
+import net from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { openMailStore } from '../../src/maildir/index.js';
+import { startRealServer } from './real-server.js';
+
+class Wire {
+  text = '';
+  private waiters: Array<() => void> = [];
+  private n = 0;
+  constructor(readonly socket: net.Socket) {
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => {
+      this.text += d;
+      for (const w of this.waiters.splice(0)) w();
+    });
+  }
+  static async login(port: number): Promise<Wire> {
+    const w = await new Promise<Wire>((resolve, reject) => {
+      const s = net.connect(port, '127.0.0.1', () => resolve(new Wire(s)));
+      s.once('error', reject);
+    });
+    await w.until(/^\* OK/, 0);
+    expect(await w.command('LOGIN alice@example.com secret')).toMatch(/ OK /);
+    return w;
+  }
+  until(pattern: RegExp, from: number): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; got: ${this.text.slice(from)}`)), 5000);
+      const check = (): void => {
+        const m = pattern.exec(this.text.slice(from));
+        if (m) {
+          clearTimeout(timer);
+          resolve(this.text.slice(from));
+        } else this.waiters.push(check);
+      };
+      check();
+    });
+  }
+  /** Sends a command and resolves with everything up to its tagged OK (a NO or BAD fails the test). */
+  async command(cmd: string): Promise<string> {
+    const tag = `c${++this.n}`;
+    const from = this.text.length;
+    this.socket.write(`${tag} ${cmd}\r\n`);
+    const out = await this.until(new RegExp(`(^|\\r\\n)${tag} (OK|NO|BAD)[^\\r]*\\r\\n`), from);
+    expect(out, cmd).toMatch(new RegExp(`(^|\\r\\n)${tag} OK`));
+    return out;
+  }
+  append(folder: string, n: number, flags: string): Promise<string> {
+    const body = `From: a@example.org\r\nSubject: m${n}\r\nMessage-ID: <${n}@recent>\r\n\r\nbody ${n}\r\n`;
+    return this.command(`APPEND ${folder} (${flags}) {${Buffer.byteLength(body)}+}\r\n${body}`);
+  }
+  close(): void {
+    this.socket.end('z LOGOUT\r\n');
+  }
+}
+
+/** The `* n RECENT` count in a response. */
+function recentCount(text: string): number {
+  const m = /\* (\d+) RECENT\r\n/.exec(text);
+  if (!m) throw new Error(`no RECENT in: ${text}`);
+  return Number(m[1]);
+}
+
+/** Message sequence numbers whose FETCH FLAGS include \Recent. */
+function recentInFetch(text: string): number[] {
+  return [...text.matchAll(/\* (\d+) FETCH \(FLAGS \(([^)]*)\)\)/g)].filter((m) => m[2]!.split(' ').includes('\\Recent')).map((m) => Number(m[1]));
+}
+
+describe('\\Recent', () => {
+  it('APPEND with flags is \\Recent for the next session that selects the folder, and only for it', async () => {
+    const { server } = await startRealServer();
+    const a = await Wire.login(server.port);
+    await a.append('INBOX', 1, '\\Seen');
+    expect(await a.command('STATUS INBOX (MESSAGES RECENT)')).toMatch(/\* STATUS INBOX \(MESSAGES 1 RECENT 1\)/);
+
+    const b = await Wire.login(server.port);
+    expect(recentCount(await b.command('SELECT INBOX'))).toBe(1);
+    const fetched = await b.command('FETCH 1 FLAGS');
+    expect(recentInFetch(fetched)).toEqual([1]);
+    expect(fetched).toMatch(/FLAGS \(\\Seen \\Recent\)/);
+    expect(await a.command('STATUS INBOX (RECENT)')).toMatch(/RECENT 0\)/);
+
+    const c = await Wire.login(server.port);
+    expect(recentCount(await c.command('SELECT INBOX'))).toBe(0);
+    expect(recentInFetch(await c.command('FETCH 1 FLAGS'))).toEqual([]);
+    // The session that claimed it keeps it for as long as it has the folder selected.
+    expect(recentInFetch(await b.command('FETCH 1 FLAGS'))).toEqual([1]);
+    for (const w of [a, b, c]) w.close();
+  });
+
+  it('EXAMINE shows \\Recent without taking it', async () => {
+    const { server } = await startRealServer();
+    const a = await Wire.login(server.port);
+    await a.append('INBOX', 1, '\\Flagged');
+    await a.append('INBOX', 2, '');
+    const x = await Wire.login(server.port);
+    expect(recentCount(await x.command('EXAMINE INBOX'))).toBe(2);
+    expect(recentInFetch(await x.command('FETCH 1:* FLAGS'))).toEqual([1, 2]);
+    const y = await Wire.login(server.port);
+    expect(recentCount(await y.command('EXAMINE INBOX'))).toBe(2);
+    expect(recentCount(await y.command('SELECT INBOX'))).toBe(2);
+    expect(recentInFetch(await y.command('FETCH 1:* FLAGS'))).toEqual([1, 2]);
+    const z = await Wire.login(server.port);
+    expect(recentCount(await z.command('EXAMINE INBOX'))).toBe(0);
+    for (const w of [a, x, y, z]) w.close();
+  });
+
+  it('COPY and MOVE make the copies \\Recent in the destination: on SELECT, after EXISTS, and in IDLE', async () => {
+    const { server } = await startRealServer();
+    const a = await Wire.login(server.port);
+    for (let i = 1; i <= 3; i++) await a.append('INBOX', i, '\\Seen');
+    expect(recentCount(await a.command('SELECT INBOX'))).toBe(3);
+    await a.command('CREATE Other');
+    expect(await a.command('COPY 1 Other')).toMatch(/COPYUID/);
+
+    const b = await Wire.login(server.port);
+    expect(recentCount(await b.command('SELECT Other'))).toBe(1);
+    expect(recentInFetch(await b.command('FETCH 1 FLAGS'))).toEqual([1]);
+
+    // A command boundary: EXISTS, then RECENT counting the moved message too.
+    await a.command('MOVE 2 Other');
+    const noop = await b.command('NOOP');
+    expect(noop).toMatch(/\* 2 EXISTS\r\n\* 2 RECENT\r\n/);
+    expect(recentInFetch(await b.command('FETCH 1:* FLAGS'))).toEqual([1, 2]);
+
+    // IDLE: the push carries it as \Recent as well.
+    const from = b.text.length;
+    b.socket.write('i IDLE\r\n');
+    await b.until(/^\+ /m, from);
+    await a.command('UID MOVE 3 Other');
+    await b.until(/\* 3 EXISTS\r\n\* 3 RECENT\r\n/, from);
+    b.socket.write('DONE\r\n');
+    await b.until(/(^|\r\n)i OK/, from);
+    expect(recentInFetch(await b.command('FETCH 1:* FLAGS'))).toEqual([1, 2, 3]);
+
+    // Nobody else sees them as \Recent.
+    const c = await Wire.login(server.port);
+    expect(recentCount(await c.command('SELECT Other'))).toBe(0);
+    for (const w of [a, b, c]) w.close();
+  });
+
+  it('two servers on the same files selecting at once never both show a message as \\Recent', async () => {
+    const first = await startRealServer();
+    const second = await startRealServer({ store: openMailStore({ root: first.root, fsync: false, pollMs: 100 }) });
+    const a = await Wire.login(first.server.port);
+    const total = 12;
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < total / 3; i++) await a.append('INBOX', round * 10 + i, i % 2 ? '\\Seen' : '');
+      const wires = await Promise.all([first, second, first, second].map((s) => Wire.login(s.server.port)));
+      const selects = await Promise.all(wires.map((w) => w.command('SELECT INBOX')));
+      const counts = selects.map(recentCount);
+      expect(counts.reduce((x, y) => x + y, 0)).toBe(total / 3);
+      const fetched = await Promise.all(wires.map((w) => w.command('FETCH 1:* FLAGS')));
+      const seqs = fetched.flatMap(recentInFetch);
+      expect(new Set(seqs).size).toBe(seqs.length);
+      expect(seqs.length).toBe(total / 3);
+      for (const w of wires) w.close();
+    }
+    a.close();
+  });
+});

@@ -314,15 +314,18 @@ describe('selected', () => {
       C: a3 MOVE 2 Trash
       S: * OK [COPYUID ... 2 1] Moved
       S: * 2 EXPUNGE
+      S: * 3 RECENT
       S: a3 OK MOVE completed
       C: a4 STORE 1:3 +FLAGS.SILENT (\\Deleted)
       S: a4 OK STORE completed
       C: a5 UID EXPUNGE 3
       S: * 2 EXPUNGE
+      S: * 2 RECENT
       S: a5 OK UID EXPUNGE completed
       C: a6 EXPUNGE
       S: * 2 EXPUNGE
       S: * 1 EXPUNGE
+      S: * 0 RECENT
       S: a6 OK EXPUNGE completed
       C: a7 UNSELECT
       S: a7 OK UNSELECT completed
@@ -366,6 +369,7 @@ describe('selected', () => {
       S: a2 OK SEARCH completed
       C: a3 NOOP
       S: * 2 EXPUNGE
+      S: * 2 RECENT
       S: a3 OK NOOP completed
       C: a4 FETCH 2 UID
       S: * 2 FETCH (UID 3)

@@ -297,6 +297,7 @@ describe('COPY / MOVE of a message expunged by another session (RFC 2180 §4.4.1
     await transcript(h.client, `
       C: a1 COPY 1:2 Archive
       S: * 2 EXPUNGE
+      S: * 2 RECENT
       S: a1 NO [EXPUNGEISSUED] Some of the requested messages no longer exist
       C: a2 STATUS Archive (MESSAGES)
       S: * STATUS Archive (MESSAGES 0)
@@ -305,6 +306,7 @@ describe('COPY / MOVE of a message expunged by another session (RFC 2180 §4.4.1
       S: * OK [COPYUID ... 1,3 1:2] Moved
       S: * 2 EXPUNGE
       S: * 1 EXPUNGE
+      S: * 0 RECENT
       S: a3 OK MOVE completed
     `);
   });

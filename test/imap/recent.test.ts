@@ -106,6 +106,19 @@ describe('\\Recent', () => {
     expect(recentInFetch(await y.command('FETCH 1:* FLAGS'))).toEqual([1, 2]);
     const z = await Wire.login(server.port);
     expect(recentCount(await z.command('EXAMINE INBOX'))).toBe(0);
+
+    // A read-only session in IDLE hears of new mail as \Recent and leaves it for the next SELECT.
+    const from = x.text.length;
+    x.socket.write('i IDLE\r\n');
+    await x.until(/^\+ /m, from);
+    await a.append('INBOX', 3, '\\Seen');
+    await x.until(/\* 3 EXISTS\r\n\* 3 RECENT\r\n/, from);
+    x.socket.write('DONE\r\n');
+    await x.until(/(^|\r\n)i OK/, from);
+    expect(recentCount(await z.command('SELECT INBOX'))).toBe(1);
+    expect(recentInFetch(await z.command('FETCH 1:* FLAGS'))).toEqual([3]);
+    // y, selected all along, keeps its two and does not get the third.
+    expect(await y.command('NOOP')).toMatch(/\* 3 EXISTS\r\n\* 2 RECENT\r\n/);
     for (const w of [a, x, y, z]) w.close();
   });
 
@@ -141,6 +154,32 @@ describe('\\Recent', () => {
     const c = await Wire.login(server.port);
     expect(recentCount(await c.command('SELECT Other'))).toBe(0);
     for (const w of [a, b, c]) w.close();
+  });
+
+  it('expunging \\Recent messages reports the new RECENT count, at a command and in IDLE', async () => {
+    const { server } = await startRealServer();
+    const a = await Wire.login(server.port);
+    for (let i = 1; i <= 3; i++) await a.append('INBOX', i, '\\Seen');
+    const b = await Wire.login(server.port);
+    expect(recentCount(await b.command('SELECT INBOX'))).toBe(3);
+    expect(await b.command('STORE 1 +FLAGS.SILENT (\\Deleted)')).not.toMatch(/RECENT/);
+    expect(await b.command('EXPUNGE')).toMatch(/\* 1 EXPUNGE\r\n\* 2 RECENT\r\n/);
+
+    // Someone else expunges while b idles: the push carries the count too.
+    expect(recentCount(await a.command('SELECT INBOX'))).toBe(0);
+    const from = b.text.length;
+    b.socket.write('i IDLE\r\n');
+    await b.until(/^\+ /m, from);
+    await a.command('STORE 1 +FLAGS.SILENT (\\Deleted)');
+    await a.command('EXPUNGE');
+    await b.until(/\* 1 EXPUNGE\r\n\* 1 RECENT\r\n/, from);
+    b.socket.write('DONE\r\n');
+    await b.until(/(^|\r\n)i OK/, from);
+    expect(recentInFetch(await b.command('FETCH 1:* FLAGS'))).toEqual([1]);
+    // a held no \Recent: its own EXPUNGE says nothing about it.
+    await a.command('STORE 1 +FLAGS.SILENT (\\Deleted)');
+    expect(await a.command('EXPUNGE')).not.toMatch(/RECENT/);
+    for (const w of [a, b]) w.close();
   });
 
   it('two servers on the same files selecting at once never both show a message as \\Recent', async () => {

@@ -2,7 +2,8 @@
 // is looked at once, however many sessions watch: the state diff is computed once, new messages are claimed
 // as \Recent once (for one session, RFC 3501 §2.3.2), and for sessions in IDLE that are up to date the
 // change becomes precomputed response bytes written to each socket (`* n EXISTS` / `* n RECENT` for new mail,
-// `* n FETCH (UID FLAGS)` for flag changes, `* n EXPUNGE` or `* VANISHED` for removals), with no per-session
+// `* n FETCH (UID FLAGS)` for flag changes, `* n EXPUNGE` or `* VANISHED` for removals, then `* n RECENT` when
+// they took \Recent messages from the session), with no per-session
 // promise or timer. Anything else (a mixed change, a session that is behind, holds its own changes, or must
 // first hear of new keywords) goes through the session's own reconciliation (view.ts), one at a time.
 import type { Folder, FolderState, MessageInfo } from '../../../maildir/types.js';
@@ -86,8 +87,11 @@ function diffOf(prev: readonly MessageInfo[], next: readonly MessageInfo[]): Dif
   return j === next.length ? { kind: 'expunge', removed, uids } : undefined;
 }
 
-/** The response bytes of a change for one variant of session (shared by every session of that variant). */
-function render(diff: Diff, next: readonly MessageInfo[], variant: number): Buffer {
+/**
+ * The response bytes of a change for one variant of session (shared by every session of that variant).
+ * `recent`: for an expunge that took \Recent messages from the session, its new `* n RECENT` count.
+ */
+function render(diff: Diff, next: readonly MessageInfo[], variant: number, recent?: number): Buffer {
   let text = '';
   if (diff.kind === 'append') text = `* ${next.length} EXISTS\r\n* ${variant} RECENT\r\n`;
   else if (diff.kind === 'flags') {
@@ -98,6 +102,7 @@ function render(diff: Diff, next: readonly MessageInfo[], variant: number): Buff
   } else if (variant) text = `* VANISHED ${formatUidSet(diff.uids)}\r\n`;
   // Highest first: each EXPUNGE renumbers only the messages above it.
   else for (let k = diff.removed.length - 1; k >= 0; k--) text += `* ${diff.removed[k]! + 1} EXPUNGE\r\n`;
+  if (recent !== undefined) text += `* ${recent} RECENT\r\n`;
   return Buffer.from(text, 'latin1');
 }
 
@@ -193,7 +198,7 @@ export class FolderFeed {
     if (idlers.length === 0) return;
     /** View arrays already compared with `prev` in this run (sessions selected together share one). */
     const upToDate = new Map<readonly MessageInfo[], boolean>();
-    const rendered = new Map<number, Buffer>();
+    const rendered = new Map<string, Buffer>();
     for (const [session, view] of idlers) {
       if (!diff || !this.canShare(diff, view, prev, upToDate, state.messages)) {
         session.pushUpdates();
@@ -203,14 +208,19 @@ export class FolderFeed {
       view.seen = state.messages;
       view.uidNext = state.uidNext;
       let variant: number;
+      /** Set when expunges took \Recent messages from this session: the new count follows them. */
+      let recent: number | undefined;
       if (diff.kind === 'append') variant = view.recent.size;
       else if (diff.kind === 'flags') variant = session.wantsModseq() ? 1 : 0;
       else {
+        const before = view.recent.size;
         view.forgetRecent(diff.uids);
+        if (view.recent.size !== before) recent = view.recent.size;
         variant = session.wantsVanished() ? 1 : 0;
       }
-      let bytes = rendered.get(variant);
-      if (!bytes) rendered.set(variant, (bytes = render(diff, state.messages, variant)));
+      const key = recent === undefined ? `${variant}` : `${variant} ${recent}`;
+      let bytes = rendered.get(key);
+      if (!bytes) rendered.set(key, (bytes = render(diff, state.messages, variant, recent)));
       session.writeUntagged(bytes);
     }
   }

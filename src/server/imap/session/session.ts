@@ -578,19 +578,24 @@ export class Session implements FeedSession {
   async sendUpdates(allowExpunge: boolean): Promise<void> {
     if (this.state.kind !== 'selected') return;
     const view = this.state.view;
+    const recentBefore = view.recent.size;
     const lines = await view.refresh(view.folder.state(), {
       allowExpunge,
       qresync: this.isEnabled('QRESYNC'),
       condstore: this.condstoreActive,
     });
+    let recentSent = false;
     for (const l of lines) {
       this.send(l);
       // RECENT follows every EXISTS (RFC 3501 §7.3.2): new messages are claimed for this session first.
       if (l[1] instanceof Atom && l[1].value === 'EXISTS') {
         await view.claimRecent();
         this.send([view.recent.size, atom('RECENT')]);
+        recentSent = true;
       }
     }
+    // Expunged \Recent messages change the count too: say so, as Dovecot does.
+    if (!recentSent && view.recent.size !== recentBefore) this.send([view.recent.size, atom('RECENT')]);
   }
 
   // ---- state changes --------------------------------------------------------------------------------------

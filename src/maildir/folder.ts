@@ -497,9 +497,9 @@ export class MaildirFolder implements Folder {
    * any process. That is files still in new/ (moved to cur/ here; the rename decides who gets a file another
    * process also saw there) and every UID at or above the folder's watermark (appended with flags, copied or
    * moved in: they go straight to cur/). The watermark is read and advanced under the uidlist lock, so each
-   * UID is returned once across all processes.
+   * UID is returned once across all processes. Messages above `upTo` are left for a later claim.
    */
-  claimRecent(): Promise<readonly number[]> {
+  claimRecent(upTo = Number.MAX_SAFE_INTEGER): Promise<readonly number[]> {
     return this.lock.exclusive(async () => {
       await this.syncUnlocked();
       if (!this.mayHaveRecent()) return [];
@@ -507,7 +507,7 @@ export class MaildirFolder implements Folder {
         await this.syncLocked();
         const uidValidity = this.uidlist.uidValidity;
         const messages = this.current.messages as readonly MaildirMessage[];
-        const top = messages.length > 0 ? (messages[messages.length - 1] as MaildirMessage).uid : 0;
+        const top = Math.min(upTo, messages.length > 0 ? (messages[messages.length - 1] as MaildirMessage).uid : 0);
         // Lost: start at the next UID (what is stored already is not \Recent, new/ aside).
         const stored = await readRecentMark(this.dir, uidValidity);
         let mark = stored ?? this.uidlist.nextUid;
@@ -524,6 +524,7 @@ export class MaildirFolder implements Folder {
         const claimed: number[] = [];
         const moved: MaildirMessage[] = [];
         for (const m of messages) {
+          if (m.uid > top) break;
           if (m.inNew) {
             try {
               await rename(join(this.dir, 'new', m.file), join(this.dir, 'cur', curName(m.base, '')));
@@ -550,13 +551,16 @@ export class MaildirFolder implements Folder {
    * What claimRecent would return now, without claiming it (a read-only session sees \Recent and leaves it
    * for the next one, RFC 3501 §2.3.2; STATUS RECENT counts it). Reads without the lock.
    */
-  peekRecent(): Promise<readonly number[]> {
+  peekRecent(upTo = Number.MAX_SAFE_INTEGER): Promise<readonly number[]> {
     return this.lock.exclusive(async () => {
       await this.syncUnlocked();
       if (!this.mayHaveRecent()) return [];
       const mark = (await readRecentMark(this.dir, this.uidlist.uidValidity)) ?? this.uidlist.nextUid;
       const out: number[] = [];
-      for (const m of this.current.messages as readonly MaildirMessage[]) if (m.inNew || m.uid >= mark) out.push(m.uid);
+      for (const m of this.current.messages as readonly MaildirMessage[]) {
+        if (m.uid > upTo) break;
+        if (m.inNew || m.uid >= mark) out.push(m.uid);
+      }
       return out;
     });
   }

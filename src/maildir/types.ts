@@ -97,11 +97,11 @@ export interface Folder {
   /**
    * Returns the UIDs of messages that arrived (delivered, appended, copied or moved in) since the last claim:
    * the caller is the session that sees them as \Recent (RFC 3501 §2.3.2). Each UID is returned to exactly
-   * one caller across all processes.
+   * one caller across all processes. With `upTo`, only UIDs up to it (those a session has been told of).
    */
-  claimRecent(): Promise<readonly number[]>;
+  claimRecent(upTo?: number): Promise<readonly number[]>;
   /** What claimRecent would return now, left for the next claimer (read-only sessions; without it they see none). */
-  peekRecent?(): Promise<readonly number[]>;
+  peekRecent?(upTo?: number): Promise<readonly number[]>;
   setFlags(uids: readonly number[], op: FlagOperation, flags: readonly Flag[], unchangedSince?: number): Promise<StoreResult>;
   /** Removes the given messages (all of them, whatever their flags); returns the UIDs actually removed. */
   expunge(uids: readonly number[]): Promise<readonly number[]>;

@@ -58,6 +58,22 @@ describe('\\Recent watermark', () => {
     await store.close();
   });
 
+  it('claims only up to the UID a session has been told of, leaving later arrivals for later', async () => {
+    const { store } = await freshStore();
+    const mb = await store.mailbox(alice);
+    const a = await mb.append('INBOX', msg(1), { flags: ['\\Seen'] });
+    const b = await mb.append('INBOX', msg(2));
+    const c = await mb.append('INBOX', msg(3), { flags: ['\\Seen'] });
+    const f = await mb.openFolder('INBOX');
+    expect(await f.peekRecent?.(a.uid)).toEqual([a.uid]);
+    expect(await f.claimRecent(a.uid)).toEqual([a.uid]);
+    expect(await f.claimRecent(a.uid)).toEqual([]);
+    expect(await f.claimRecent()).toEqual([b.uid, c.uid]);
+    expect(await f.claimRecent()).toEqual([]);
+    f.release();
+    await store.close();
+  });
+
   it('COPY and MOVE make the copies \\Recent in the destination', async () => {
     const { store } = await freshStore();
     const mb = await store.mailbox(alice);

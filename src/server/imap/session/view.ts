@@ -192,7 +192,10 @@ export class MailboxView {
    * them as \Recent without taking them: the next session sees them too (RFC 3501 §2.3.2, §6.3.2).
    */
   async claimRecent(): Promise<boolean> {
-    const uids = this.readOnly ? ((await this.folder.peekRecent?.()) ?? []) : await this.folder.claimRecent();
+    // Only messages this session has been told of (EXISTS): one that arrived since is claimed with its EXISTS.
+    const upTo = this.messages.length > 0 ? this.messages[this.messages.length - 1]!.uid : 0;
+    if (upTo === 0) return false;
+    const uids = this.readOnly ? ((await this.folder.peekRecent?.(upTo)) ?? []) : await this.folder.claimRecent(upTo);
     let any = false;
     for (const u of uids) {
       if (!this.recent.has(u)) any = true;

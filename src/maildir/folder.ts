@@ -549,11 +549,11 @@ export class MaildirFolder implements Folder {
 
   /**
    * What claimRecent would return now, without claiming it (a read-only session sees \Recent and leaves it
-   * for the next one, RFC 3501 §2.3.2; STATUS RECENT counts it). Reads without the lock.
+   * for the next one, RFC 3501 §2.3.2; STATUS RECENT counts it). On the last synced state (every caller has
+   * just synced), without the uidlist lock.
    */
   peekRecent(upTo = Number.MAX_SAFE_INTEGER): Promise<readonly number[]> {
     return this.lock.exclusive(async () => {
-      await this.syncUnlocked();
       if (!this.mayHaveRecent()) return [];
       const mark = (await readRecentMark(this.dir, this.uidlist.uidValidity)) ?? this.uidlist.nextUid;
       const out: number[] = [];

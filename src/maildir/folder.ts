@@ -498,16 +498,20 @@ export class MaildirFolder implements Folder {
    * process also saw there) and every UID at or above the folder's watermark (appended with flags, copied or
    * moved in: they go straight to cur/). The watermark is read and advanced under the uidlist lock, so each
    * UID is returned once across all processes. Messages above `upTo` are left for a later claim.
+   *
+   * With `upTo` (a session's highest UID, taken from a state at least as new) the state is used as it is:
+   * re-reading a large folder here would double the cost of every SELECT and push. Whatever the state
+   * misses can only lose \Recent, never hand it out twice: the watermark and the renames decide that.
    */
-  claimRecent(upTo = Number.MAX_SAFE_INTEGER): Promise<readonly number[]> {
+  claimRecent(upTo?: number): Promise<readonly number[]> {
     return this.lock.exclusive(async () => {
-      await this.syncUnlocked();
-      if (!this.mayHaveRecent()) return [];
+      if (upTo === undefined || !this.opened) await this.syncUnlocked();
+      const limit = upTo ?? Number.MAX_SAFE_INTEGER;
+      if (!this.mayHaveRecent(limit)) return [];
       return this.lock.withFile(async () => {
-        await this.syncLocked();
         const uidValidity = this.uidlist.uidValidity;
         const messages = this.current.messages as readonly MaildirMessage[];
-        const top = Math.min(upTo, messages.length > 0 ? (messages[messages.length - 1] as MaildirMessage).uid : 0);
+        const top = Math.min(limit, messages.length > 0 ? (messages[messages.length - 1] as MaildirMessage).uid : 0);
         // Lost: start at the next UID (what is stored already is not \Recent, new/ aside).
         const stored = await readRecentMark(this.dir, uidValidity);
         let mark = stored ?? this.uidlist.nextUid;
@@ -554,7 +558,7 @@ export class MaildirFolder implements Folder {
    */
   peekRecent(upTo = Number.MAX_SAFE_INTEGER): Promise<readonly number[]> {
     return this.lock.exclusive(async () => {
-      if (!this.mayHaveRecent()) return [];
+      if (!this.mayHaveRecent(upTo)) return [];
       const mark = (await readRecentMark(this.dir, this.uidlist.uidValidity)) ?? this.uidlist.nextUid;
       const out: number[] = [];
       for (const m of this.current.messages as readonly MaildirMessage[]) {
@@ -575,13 +579,17 @@ export class MaildirFolder implements Folder {
     this.apply(r as MaildirMessage[]);
   }
 
-  /** False when no message is in new/ and every UID is below the watermark known to this process. */
-  private mayHaveRecent(): boolean {
+  /** False when no message up to `upTo` is in new/ and all are below the watermark known to this process. */
+  private mayHaveRecent(upTo: number): boolean {
     const messages = this.current.messages as readonly MaildirMessage[];
     if (messages.length === 0) return false;
-    const top = (messages[messages.length - 1] as MaildirMessage).uid;
+    const top = Math.min(upTo, (messages[messages.length - 1] as MaildirMessage).uid);
     if (this.recentFloor.uidValidity !== this.uidlist.uidValidity || top >= this.recentFloor.uid) return true;
-    return messages.some((m) => m.inNew);
+    for (const m of messages) {
+      if (m.uid > top) return false;
+      if (m.inNew) return true;
+    }
+    return false;
   }
 
   /** Under the lock, before UIDs are given to arrivals: a missing watermark starts at the first of them. */

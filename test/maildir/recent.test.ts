@@ -145,23 +145,27 @@ describe('\\Recent watermark', () => {
     requireBuiltStore();
     const { root, store } = await freshStore();
     const mb = await store.mailbox(alice);
+    // The children claim until the parent has made its last append and says so (a file), then once more.
+    const stop = join(root, 'stop');
     const script = `
+      const { existsSync } = await import('node:fs');
       const { openMailStore } = await import(${JSON.stringify(DIST_STORE)});
-      const [root, rounds] = process.argv.slice(1);
+      const [root, stop] = process.argv.slice(1);
       const store = openMailStore({ root, watch: false, fsync: false });
       const f = await (await store.mailbox({ domain: 'example.com', local: 'alice' })).openFolder('INBOX');
       const got = [];
-      const until = Date.now() + Number(rounds);
-      while (Date.now() < until) { got.push(...(await f.claimRecent())); await new Promise((r) => setTimeout(r, 2)); }
+      const limit = Date.now() + 20000;
+      while (!existsSync(stop) && Date.now() < limit) { got.push(...(await f.claimRecent())); await new Promise((r) => setTimeout(r, 2)); }
       got.push(...(await f.claimRecent()));
       f.release();
       await store.close();
       process.stdout.write(JSON.stringify(got));
     `;
-    const children = [0, 1].map(() => execa(process.execPath, ['--input-type=module', '-e', script, root, '2500'], { reject: false }));
+    const children = [0, 1].map(() => execa(process.execPath, ['--input-type=module', '-e', script, root, stop], { reject: false }));
     const appended: number[] = [];
     const until = Date.now() + 2000;
     for (let i = 0; Date.now() < until; i++) appended.push((await mb.append('INBOX', msg(i), i % 2 ? { flags: ['\\Seen'] } : {})).uid);
+    await writeFile(stop, '');
     const results = await Promise.all(children);
     for (const r of results) expect(r.exitCode, String(r.stderr)).toBe(0);
     const [one, two] = results.map((r) => JSON.parse(String(r.stdout)) as number[]);

@@ -83,6 +83,8 @@ describe('\\Recent', () => {
     expect(recentInFetch(fetched)).toEqual([1]);
     expect(fetched).toMatch(/FLAGS \(\\Seen \\Recent\)/);
     expect(await a.command('STATUS INBOX (RECENT)')).toMatch(/RECENT 0\)/);
+    // STATUS of its own selected mailbox counts what the session holds, as Dovecot does.
+    expect(await b.command('STATUS INBOX (RECENT)')).toMatch(/RECENT 1\)/);
 
     const c = await Wire.login(server.port);
     expect(recentCount(await c.command('SELECT INBOX'))).toBe(0);

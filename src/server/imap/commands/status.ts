@@ -19,6 +19,19 @@ export function statusAttributes(p: Parser): string[] {
   }, false);
 }
 
+/**
+ * \Recent this session holds in the mailbox when it has it selected: the messages it took are \Recent for
+ * it, and STATUS counts them as Dovecot does (the store counts only what no session has taken yet).
+ */
+async function heldRecent(session: Session, target: ReturnType<typeof resolveFolder>): Promise<number> {
+  // A read-only session took nothing: what it sees as \Recent is still in the store's count.
+  if (session.state.kind !== 'selected' || session.state.view.readOnly || session.state.view.recent.size === 0) return 0;
+  const view = session.state.view;
+  const folder = await target.mailbox.openFolder(target.folder);
+  folder.release();
+  return folder === view.folder ? view.recent.size : 0;
+}
+
 /** The `* STATUS` response for one mailbox. */
 export async function statusResponse(session: Session, name: string, atts: readonly string[]): Promise<Value[]> {
   const target = resolveFolder(session.user(), name);
@@ -40,7 +53,7 @@ export async function statusResponse(session: Session, name: string, atts: reado
         values.push(s.unseen);
         break;
       case 'RECENT':
-        values.push(s.recent);
+        values.push(s.recent + (await heldRecent(session, target)));
         break;
       case 'SIZE':
         values.push(s.size);

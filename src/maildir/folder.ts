@@ -13,6 +13,8 @@
 //   a new MODSEQ before the lock is released, so all processes agree on MODSEQs.
 // - Flag changes are renames from the name we last saw: if another process renamed the file first, ours
 //   fails with ENOENT, we re-read and apply our change on top of theirs, so no flag change is lost.
+// - \Recent is handed out by claimRecent(): files still in new/ (the rename to cur/ decides who gets one) and
+//   UIDs at or above the folder's watermark (recent-mark.ts), which moves only under the uidlist lock.
 import { statSync } from 'node:fs';
 import { open, rename, stat, unlink } from 'node:fs/promises';
 import { join, sep } from 'node:path';

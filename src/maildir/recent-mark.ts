@@ -8,7 +8,7 @@
 // and the caller restarts the mark at the next UID (nothing already stored counts as \Recent, except files
 // still in new/, which are claimed by renaming them as before). It is replaced by write + rename without an
 // fsync: after a power loss it can only be missing or older, and no session of before the loss survives it.
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tempPathFor } from './temp-path.js';
 
@@ -32,6 +32,11 @@ export async function readRecentMark(dir: string, uidValidity: number): Promise<
 export async function writeRecentMark(dir: string, uidValidity: number, uid: number): Promise<void> {
   const path = join(dir, RECENT_MARK);
   const tmp = tempPathFor(path);
-  await writeFile(tmp, `${uidValidity} ${uid}\n`, { mode: 0o600 });
-  await rename(tmp, path);
+  try {
+    await writeFile(tmp, `${uidValidity} ${uid}\n`, { mode: 0o600 });
+    await rename(tmp, path);
+  } catch (err) {
+    await unlink(tmp).catch(() => {});
+    throw err;
+  }
 }

@@ -288,7 +288,8 @@ export async function runScenario(port: number, user: string, sc: Scenario): Pro
 }
 
 /**
- * Documented differences (README, IMAP): \\Recent follows Maildir's new/, HIGHESTMODSEQ on every SELECT,
+ * Differences left on purpose: where \\Recent sits in a FLAGS list and `* n RECENT` after every EXISTS (Dovecot
+ * sends it only when the count changes), HIGHESTMODSEQ on every SELECT (README, IMAP),
  * no [CLIENTBUG] on STATUS of the selected mailbox, and the case of the default "7BIT". Lines reduced to
  * '' are dropped.
  */

@@ -10,6 +10,7 @@ import { validateMailboxParts } from '../../maildir/folder-names.js';
 import { sendBounce } from '../delivery/bounce.js';
 import { deliverLocal, envelopeReject, type LocalRecipient } from '../delivery/local.js';
 import { statusFromReply } from '../dsn.js';
+import { connectionLimitHooks } from './connection-limit.js';
 import { replies, replyForFailure, SmtpReply } from './errors.js';
 import { headerValues } from './headers.js';
 import type { SmtpRuntime } from './runtime.js';
@@ -29,7 +30,6 @@ const MAX_RECEIVED = 50;
 
 export function createInboundServer(rt: SmtpRuntime): SMTPServer {
   const txns = new WeakMap<SMTPServerSession, Transaction>();
-  const counted = new WeakSet<SMTPServerSession>();
   const log = rt.log.child({ module: 'smtp' });
   const settings = () => rt.config().server;
 
@@ -48,14 +48,7 @@ export function createInboundServer(rt: SmtpRuntime): SMTPServer {
     socketTimeout: rt.socketTimeoutMs,
     logger: false,
 
-    onConnect(session, cb) {
-      if (!rt.limiter.openConnection(session.remoteAddress)) return cb(replies.tooManyConnections());
-      counted.add(session);
-      cb();
-    },
-    onClose(session) {
-      if (counted.has(session)) rt.limiter.closeConnection(session.remoteAddress);
-    },
+    ...connectionLimitHooks(rt),
     onMailFrom(_address: SMTPServerAddress, session, cb) {
       if (!rt.limiter.message(session.remoteAddress)) return cb(replies.tooManyMessages());
       txns.set(session, { recipients: [] });

@@ -14,6 +14,7 @@ import { deliverLocal, type LocalRecipient } from '../delivery/local.js';
 import { applyOutboundRules, outboundEnvelopeReject } from '../delivery/outbound-rules.js';
 import { dkimSignMessage } from '../dkim-sign.js';
 import { statusFromReply } from '../dsn.js';
+import { connectionLimitHooks } from './connection-limit.js';
 import { replies, replyForFailure, SmtpReply } from './errors.js';
 import { firstHeader, fromAddresses, headerLine, messageId } from './headers.js';
 import type { SmtpRuntime } from './runtime.js';
@@ -36,7 +37,6 @@ interface Transaction {
 
 export function createSubmissionServer(rt: SmtpRuntime, opts: SubmissionOptions): SMTPServer {
   const txns = new WeakMap<SMTPServerSession, Transaction>();
-  const counted = new WeakSet<SMTPServerSession>();
   const log = rt.log.child({ module: opts.implicitTls ? 'submissions' : 'submission' });
   const settings = () => rt.config().server;
   const userOf = (session: SMTPServerSession): UserConfig | undefined => {
@@ -62,14 +62,7 @@ export function createSubmissionServer(rt: SmtpRuntime, opts: SubmissionOptions)
     socketTimeout: rt.socketTimeoutMs,
     logger: false,
 
-    onConnect(session, cb) {
-      if (!rt.limiter.openConnection(session.remoteAddress)) return cb(replies.tooManyConnections());
-      counted.add(session);
-      cb();
-    },
-    onClose(session) {
-      if (counted.has(session)) rt.limiter.closeConnection(session.remoteAddress);
-    },
+    ...connectionLimitHooks(rt),
     onAuth(auth, session, cb) {
       const ip = session.remoteAddress;
       if (rt.throttle.isLocked(ip)) {

@@ -622,10 +622,10 @@ export class MaildirFolder implements Folder {
       }
       const modified: number[] = [];
       const changed: Array<{ m: MaildirMessage; name: string; info: string }> = [];
-      let todo = [...new Set(uids)];
-      for (let attempt = 0; attempt < 3 && todo.length > 0; attempt++) {
+      let remaining = [...new Set(uids)];
+      for (let attempt = 0; attempt < 3 && remaining.length > 0; attempt++) {
         const retry: number[] = [];
-        for (const uid of todo) {
+        for (const uid of remaining) {
           const m = this.find(uid);
           if (!m) continue;
           if (unchangedSince !== undefined && m.modseq > unchangedSince) {
@@ -645,7 +645,7 @@ export class MaildirFolder implements Folder {
             retry.push(uid);
           }
         }
-        todo = retry;
+        remaining = retry;
         if (retry.length > 0) {
           // Someone else renamed or removed these files: re-read and apply the change on top of theirs.
           this.newDir.invalidate();
@@ -679,10 +679,10 @@ export class MaildirFolder implements Folder {
       await this.syncLocked();
       const removed: number[] = [];
       let bytes = 0;
-      let todo = [...new Set(uids)].sort((a, b) => a - b);
-      for (let attempt = 0; attempt < 3 && todo.length > 0; attempt++) {
+      let remaining = [...new Set(uids)].sort((a, b) => a - b);
+      for (let attempt = 0; attempt < 3 && remaining.length > 0; attempt++) {
         const retry: number[] = [];
-        for (const uid of todo) {
+        for (const uid of remaining) {
           const m = this.find(uid);
           if (!m) continue;
           try {
@@ -694,7 +694,7 @@ export class MaildirFolder implements Folder {
             retry.push(uid);
           }
         }
-        todo = retry;
+        remaining = retry;
         if (retry.length > 0) {
           this.newDir.invalidate();
           this.curDir.invalidate();

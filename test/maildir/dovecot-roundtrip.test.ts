@@ -3,68 +3,16 @@
 // are read back by everlock with Dovecot's UIDs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa, type ResultPromise } from 'execa';
-import { chmod, chown, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { execFileSync } from 'node:child_process';
-import { createConnection, createServer } from 'node:net';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { openMailStore } from '../../src/maildir/index.js';
 import type { MailStore } from '../../src/maildir/types.js';
+import { chownTree, freePort, hasDovecot, userIds, waitForPort } from '../support/dovecot.js';
 import { message } from '../support/store-contract.js';
 import { tempDir } from '../support/tmp.js';
 
 const alice = { domain: 'example.com', local: 'alice' };
-
-function hasDovecot(): boolean {
-  try {
-    execFileSync('dovecot', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
-async function waitForPort(port: number, ms = 10_000): Promise<void> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = createConnection({ port, host: '127.0.0.1' }, () => {
-        s.end();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > until) throw new Error('dovecot did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** Dovecot refuses to run mail processes as root: hand the tree to an unprivileged user it knows. */
-async function chownTree(path: string, uid: number, gid: number): Promise<void> {
-  await chown(path, uid, gid);
-  if (!(await stat(path)).isDirectory()) return;
-  for (const e of await readdir(path)) await chownTree(join(path, e), uid, gid);
-}
-
-function userIds(name: string): { uid: number; gid: number } | undefined {
-  try {
-    return { uid: Number(execFileSync('id', ['-u', name]).toString().trim()), gid: Number(execFileSync('id', ['-g', name]).toString().trim()) };
-  } catch {
-    return undefined;
-  }
-}
 
 // The test chowns the Maildir to Dovecot's user and starts Dovecot, which needs root (CI runs as root and
 // installs dovecot-imapd). A developer without root gets a skip with the reason on stderr; as root, a

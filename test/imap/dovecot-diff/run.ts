@@ -2,65 +2,21 @@
 // the normalised transcripts differ. Only what must differ is normalised: UIDVALIDITY values, capability
 // lists, the human text of status responses, ID data; the differences the README documents are forgiven
 // (forgiveKnown). Not part of the normal run (it needs root and dovecot-imapd):
-// `DOVECOT_DIFF=1 npx vitest run test/imap/dovecot-diff` writes the report to $DOVECOT_DIFF_OUT (default
+// `npm run compare:dovecot` writes the report to $DOVECOT_DIFF_OUT (default
 // /tmp/dovecot-diff.txt); a scenario fails when anything else differs, and the report says what.
 import { execa, type ResultPromise } from 'execa';
-import { execFileSync } from 'node:child_process';
-import { chmod, chown, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { join } from 'node:path';
 import { openMailStore } from '../../../src/maildir/index.js';
 import type { Authenticator } from '../../../src/server/imap/auth.js';
 import { startImapServer } from '../../../src/server/imap/listener.js';
+import { chownTree, freePort, hasDovecot, userIds, waitForPort } from '../../support/dovecot.js';
 import { tempDir } from '../../support/tmp.js';
 import type { Scenario } from './scenarios.js';
 
 export function dovecotRunnable(): boolean {
-  try {
-    execFileSync('dovecot', ['--version'], { stdio: 'ignore' });
-    execFileSync('id', ['dovecot'], { stdio: 'ignore' });
-    execFileSync('id', ['dovenull'], { stdio: 'ignore' });
-    return process.getuid?.() === 0;
-  } catch {
-    return false;
-  }
-}
-
-function ids(name: string): { uid: number; gid: number } {
-  return { uid: Number(execFileSync('id', ['-u', name]).toString().trim()), gid: Number(execFileSync('id', ['-g', name]).toString().trim()) };
-}
-
-async function chownTree(path: string, uid: number, gid: number): Promise<void> {
-  await chown(path, uid, gid);
-  if (!(await stat(path)).isDirectory()) return;
-  for (const e of await readdir(path)) await chownTree(join(path, e), uid, gid);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
-async function waitForPort(port: number): Promise<void> {
-  const until = Date.now() + 10_000;
-  for (;;) {
-    const up = await new Promise<boolean>((resolve) => {
-      const s = net.createConnection({ port, host: '127.0.0.1' }, () => {
-        s.end();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (up) return;
-    if (Date.now() > until) throw new Error('dovecot did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return process.getuid?.() === 0 && hasDovecot() && userIds('dovecot') !== undefined && userIds('dovenull') !== undefined;
 }
 
 export interface Servers {
@@ -72,7 +28,8 @@ export interface Servers {
 export async function startServers(): Promise<Servers> {
   const base = await tempDir('everlock-dovediff-');
   await chmod(base, 0o755);
-  const dv = ids('dovecot');
+  const dv = userIds('dovecot');
+  if (!dv) throw new Error('system user dovecot is missing');
   for (const d of ['run', 'home', 'mail', 'state']) await mkdir(join(base, d), { recursive: true });
   await chownTree(join(base, 'home'), dv.uid, dv.gid);
   await chownTree(join(base, 'mail'), dv.uid, dv.gid);

@@ -1,4 +1,6 @@
-// `npm run bench -- maildir [--count 100000] [--writers 8] [--size 10240] [--dir DIR]`
+// `npm run bench -- maildir [--count 100000] [--writers 8] [--size 10240] [--dir DIR] [--no-baseline]`
+// 0. The disk's own figures in the same directory first (bench/disk-baseline.ts): file creation cost and
+//    durable write+fsync+rename rates without everlock, serial and with `writers` loops.
 // 1. Durable deliveries (write + fsync + rename + directory fsync + UID under the uidlist lock) of `count`
 //    messages by `writers` concurrent delivery loops into one folder.
 // 2. Opening that folder and listing UID + flags in a fresh process: cold (everlock's caches deleted and the
@@ -13,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openMailStore } from '../src/maildir/index.js';
+import { diskBaseline, type DiskBaseline } from './disk-baseline.js';
 import { report, type BenchRow } from './report.js';
 
 const alice = { domain: 'example.com', local: 'alice' };
@@ -29,6 +32,7 @@ const { values } = parseArgs({
     open: { type: 'string' },
     keep: { type: 'boolean', default: false },
     'no-fsync': { type: 'boolean', default: false },
+    'no-baseline': { type: 'boolean', default: false },
     'cap-nursery': { type: 'boolean', default: false },
   },
 });
@@ -104,6 +108,8 @@ async function main(): Promise<void> {
   const store = openMailStore({ root, watch: false, fsync: !values['no-fsync'] });
   await store.mailbox(alice);
   const bodies = Array.from({ length: 64 }, (_, i) => message(i, size));
+  const baselineDir = join(base, 'disk-baseline');
+  const disk: DiskBaseline | undefined = values['no-baseline'] ? undefined : await diskBaseline(baselineDir, writers, size);
 
   let next = 0;
   const t0 = performance.now();
@@ -160,8 +166,16 @@ async function main(): Promise<void> {
     { metric: 'cold open, nursery capped as in the IMAP server', value: Math.round(capped.ms), unit: 'ms', target: '<= 3000' },
     { metric: 'peak RSS (cold open, nursery capped)', value: Math.round(capped.maxRss / 1048576), unit: 'MB', target: '< 200' },
   ];
+  if (disk) {
+    rows.push(
+      { metric: 'disk alone: create an empty file', value: Number(disk.createMicros.toFixed(0)), unit: 'µs' },
+      { metric: 'disk alone: write+fdatasync+rename+dir fsync, serial', value: Math.round(disk.serialPerSecond), unit: 'msg/s' },
+      { metric: `disk alone: the same, ${writers} writers`, value: Math.round(disk.concurrentPerSecond), unit: 'msg/s' },
+    );
+  }
   report('maildir', rows, { loadAverage: loadavg(), messages: cold.messages, pageCacheDropped: dropped, uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? '4 (default)', dir: values.keep ? base : undefined });
   if (!values.keep && !values.dir) rmSync(base, { recursive: true, force: true });
+  else if (!values.keep) rmSync(baselineDir, { recursive: true, force: true });
 }
 
 await main();

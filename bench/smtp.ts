@@ -4,7 +4,9 @@
 // final 250. The server (SMTP module + Maildir store, real fsyncs, SPF/DKIM/DMARC checks against an empty DNS
 // table) runs in a child process, as `everlock serve` would, so the load generator does not eat its CPU.
 // `--cpu-prof FILE` writes a CPU profile of that server process covering the SMTP run only (not the baseline),
-// loadable in Chrome DevTools. CPU time per message (server, store alone, load generator) is reported too.
+// loadable in Chrome DevTools. CPU time per message (server, store alone, load generator) is reported too,
+// and so is what the disk under the mail directory does without everlock (bench/disk-baseline.ts; skip it
+// with --no-baseline). The mail directory is made under the system temp dir: set TMPDIR to measure elsewhere.
 import { fork } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
@@ -18,6 +20,7 @@ import { openMailStore } from '../src/maildir/index.js';
 import { createMetrics } from '../src/server/metrics.js';
 import type { ServerContext, TlsProvider } from '../src/server/module.js';
 import { createSmtpModules } from '../src/server/smtp/module.js';
+import { diskBaseline, type DiskBaseline } from './disk-baseline.js';
 import { report } from './report.js';
 
 const arg = (name: string, def: number): number => {
@@ -61,6 +64,7 @@ async function serve(): Promise<void> {
   const notFound = async (name: string): Promise<string[][]> => {
     throw Object.assign(new Error(`ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
   };
+  const disk = process.argv.includes('--no-baseline') ? undefined : await diskBaseline(join(home, 'disk-baseline'), CONNECTIONS, SIZE);
   // The mailbox exists before the run, as it does for a real user (its creation is not what is measured).
   await store.mailbox({ domain: 'example.com', local: 'alice' });
   const smtp = createSmtpModules({ resolver: notFound }).find((m) => m.name === 'smtp')!;
@@ -91,7 +95,7 @@ async function serve(): Promise<void> {
     const storeCpuMs = (baseCpu.user + baseCpu.system) / 1000 / n;
     await store.close();
     await rm(home, { recursive: true, force: true });
-    process.send!({ stored, storeOnly, serverCpuMs, storeCpuMs }, () => process.exit(0));
+    process.send!({ stored, storeOnly, serverCpuMs, storeCpuMs, disk }, () => process.exit(0));
   });
 }
 
@@ -194,8 +198,8 @@ async function drive(): Promise<void> {
   const cpu = process.cpuUsage(cpu0);
   const clientCpuMs = (cpu.user + cpu.system) / 1000 / MESSAGES;
 
-  type Done = { stored: number; storeOnly: number; serverCpuMs: number; storeCpuMs: number };
-  const { stored, storeOnly, serverCpuMs, storeCpuMs } = await new Promise<Done>((resolve) => {
+  type Done = { stored: number; storeOnly: number; serverCpuMs: number; storeCpuMs: number; disk?: DiskBaseline };
+  const { stored, storeOnly, serverCpuMs, storeCpuMs, disk } = await new Promise<Done>((resolve) => {
     child.once('message', (m: Done) => resolve(m));
     child.send('stop');
   });
@@ -216,6 +220,13 @@ async function drive(): Promise<void> {
       { metric: 'server CPU per message (SMTP run)', value: serverCpuMs, unit: 'ms' },
       { metric: 'server CPU per message (MailStore.deliver alone)', value: storeCpuMs, unit: 'ms' },
       { metric: 'load generator CPU per message', value: clientCpuMs, unit: 'ms' },
+      ...(disk
+        ? [
+            { metric: 'disk alone: create an empty file', value: Math.round(disk.createMicros), unit: 'µs' },
+            { metric: 'disk alone: write+fdatasync+rename+dir fsync, serial', value: Math.round(disk.serialPerSecond), unit: 'msg/s' },
+            { metric: `disk alone: the same, ${CONNECTIONS} writers`, value: Math.round(disk.concurrentPerSecond), unit: 'msg/s' },
+          ]
+        : []),
     ],
     { messages: MESSAGES, connections: CONNECTIONS, messageBytes: SIZE, seconds, durable: true },
   );

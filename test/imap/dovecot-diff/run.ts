@@ -1,6 +1,6 @@
 // Sends the same IMAP command sequences to a real Dovecot and to everlock over raw sockets and prints where
 // the normalised transcripts differ. Only what must differ is normalised: UIDVALIDITY values, capability
-// lists, the human text of status responses, ID data; the differences the README documents are forgiven
+// lists, the human text of status responses, ID data; the differences docs/imap.md documents are forgiven
 // (forgiveKnown). Not part of the normal run (it needs root and dovecot-imapd):
 // `npm run compare:dovecot` writes the report to $DOVECOT_DIFF_OUT (default
 // /tmp/dovecot-diff.txt); a scenario fails when anything else differs, and the report says what.
@@ -246,7 +246,7 @@ export async function runScenario(port: number, user: string, sc: Scenario): Pro
 
 /**
  * Differences left on purpose: where \\Recent sits in a FLAGS list and `* n RECENT` after every EXISTS (Dovecot
- * sends it only when the count changes), HIGHESTMODSEQ on every SELECT (README, IMAP),
+ * sends it only when the count changes), HIGHESTMODSEQ on every SELECT (docs/imap.md),
  * no [CLIENTBUG] on STATUS of the selected mailbox, and the case of the default "7BIT". Lines reduced to
  * '' are dropped.
  */

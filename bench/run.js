@@ -7,9 +7,12 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const [name, ...args] = process.argv.slice(2);
+// Modules the benchmarks share, not benchmarks themselves.
+const helpers = new Set(['report', 'disk-baseline']);
 const available = readdirSync(new URL('.', import.meta.url))
   .filter((f) => f.endsWith('.ts'))
-  .map((f) => f.replace(/\.ts$/, ''));
+  .map((f) => f.replace(/\.ts$/, ''))
+  .filter((f) => !helpers.has(f));
 
 if (!name || !available.includes(name)) {
   console.error(`usage: npm run bench -- <${available.join('|')}> [options]`);

@@ -327,3 +327,24 @@ describe('APPENDLIMIT (RFC 7889 §3.2)', () => {
     `);
   });
 });
+
+describe('mod-sequence values up to 2^63-1 (RFC 7162 §7)', () => {
+  it('UNCHANGEDSINCE and CHANGEDSINCE take the largest value the grammar allows; one more is BAD', async () => {
+    const h = await loggedIn();
+    await appendMessage(h.client, 'INBOX', SAMPLE(1));
+    await h.client.command('SELECT INBOX');
+    await transcript(h.client, `
+      C: a1 STORE 1 (UNCHANGEDSINCE 9223372036854775807) +FLAGS (\\Flagged)
+      S: * OK [HIGHESTMODSEQ ...
+      S: * 1 FETCH (UID 1 FLAGS (\\Flagged ...) MODSEQ (...))
+      S: a1 OK STORE completed
+      C: a2 FETCH 1 (FLAGS) (CHANGEDSINCE 9223372036854775807)
+      S: a2 OK FETCH completed
+      C: a3 UID SEARCH MODSEQ 9223372036854775807
+      S: * SEARCH
+      S: a3 OK ...
+      C: a4 STORE 1 (UNCHANGEDSINCE 9223372036854775808) +FLAGS (\\Flagged)
+      S: a4 BAD ...
+    `);
+  });
+});

@@ -31,6 +31,8 @@ export interface ParserOptions {
 }
 
 const MAX_NUMBER = 0xffffffff;
+/** The largest mod-sequence-value (RFC 7162 §7: a positive 63-bit integer). */
+const MAX_MODSEQ = 2n ** 63n - 1n;
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 
 /** ATOM-CHAR: any CHAR except atom-specials `(){ %*"\]` and CTLs (RFC 9051 §9). */
@@ -154,9 +156,17 @@ export class Parser {
     return n;
   }
 
-  /** mod-sequence-value (RFC 7162): up to 2^63-1; we keep them below 2^53. */
+  /**
+   * mod-sequence-value (RFC 7162 §7): any value up to 2^63-1 is valid. Ours stay below 2^53, so a larger one
+   * compares with every modseq we hand out as MAX_SAFE_INTEGER does, and is read as that.
+   */
   modseq(): number {
-    return this.number(Number.MAX_SAFE_INTEGER);
+    const start = this.pos;
+    while (this.peek() >= 0x30 && this.peek() <= 0x39) this.pos++;
+    if (this.pos === start) this.fail('Expected a number');
+    const digits = this.data.toString('latin1', start, this.pos);
+    if (digits.length > 19 || BigInt(digits) > MAX_MODSEQ) this.fail('Number too large');
+    return Math.min(Number(digits), Number.MAX_SAFE_INTEGER);
   }
 
   quoted(): Buffer {

@@ -4,7 +4,7 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
 import { UserError } from '../errors.js';
 
-const listenFlag = (description: string, env: string) => Flags.string({ description, env, helpValue: 'host:port', helpGroup: 'LISTENERS' });
+const listenFlag = (description: string, env: string) => Flags.string({ description, env, helpValue: 'host:port|off', helpGroup: 'LISTENERS' });
 const moduleFlag = (description: string, env: string) => Flags.boolean({ description, env, default: false, helpGroup: 'MODULES' });
 
 export default class Serve extends BaseCommand {
@@ -19,6 +19,7 @@ postmaster@localhost are created and the password is printed once.`;
     { description: 'Local trial on unprivileged ports (what `npm start` runs)', command: '<%= config.bin %> serve --dev' },
     { description: 'Production, everything on the standard ports', command: '<%= config.bin %> serve --config /etc/everlock --data /var/lib/everlock' },
     { description: 'Only IMAP, with a health endpoint', command: '<%= config.bin %> serve --frontend-imap --http-listen 127.0.0.1:8080' },
+    { description: 'Implicit TLS only (RFC 8314): no IMAP on 143, no submission on 587', command: '<%= config.bin %> serve --frontend-imap-starttls-listen off --frontend-smtp-submission-listen off' },
     { description: 'Pull the config repo every minute', command: '<%= config.bin %> serve --git-sync 60' },
   ];
 
@@ -47,7 +48,7 @@ postmaster@localhost are created and the password is printed once.`;
   async run(): Promise<void> {
     const { flags } = await this.parse(Serve);
     const { launch } = await import('../server/launch.js');
-    const { listenAddressProblem } = await import('../config/validate-server.js');
+    const { LISTEN_OFF, listenAddressProblem } = await import('../config/validate-server.js');
     const listen = {
       smtp: flags['frontend-smtp-listen'],
       submission: flags['frontend-smtp-submission-listen'],
@@ -57,9 +58,11 @@ postmaster@localhost are created and the password is printed once.`;
       http: flags['http-listen'],
     };
     for (const [name, value] of Object.entries(listen)) {
-      const v = value && /^\d+$/.test(value) ? `0.0.0.0:${value}` : value;
-      const problem = v ? listenAddressProblem(v) : undefined;
-      if (problem) throw new UserError(`${name}: ${problem}`, 2);
+      const trimmed = value?.trim();
+      if (!trimmed || trimmed === LISTEN_OFF) continue;
+      if (listenAddressProblem(/^\d+$/.test(trimmed) ? `0.0.0.0:${trimmed}` : trimmed)) {
+        throw new UserError(`${name}: "${trimmed}" is not a listen address (host:port, [ipv6]:port, a bare port or "${LISTEN_OFF}")`, 2);
+      }
     }
     if (flags['dns-server'] && listenAddressProblem(flags['dns-server'])) throw new UserError(`--dns-server must be host:port, got "${flags['dns-server']}"`, 2);
     const modules = (['frontend-smtp', 'frontend-smtp-submission', 'backend-mail-smtp', 'frontend-imap', 'backend-mail-imap'] as const).filter((f) => flags[f]);

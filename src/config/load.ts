@@ -9,7 +9,7 @@ import { ConfigError, type ConfigIssue } from '../errors.js';
 import { parseRules } from '../rules/parse.js';
 import type { Rule } from '../rules/types.js';
 import { configFiles, dataFiles, type Paths } from './paths.js';
-import type { ConfigSnapshot, DomainConfig, ServerSettings } from './types.js';
+import type { ConfigSnapshot, DomainConfig, ServerOverrides } from './types.js';
 import { parseToml, type ParsedToml } from './toml.js';
 import { defaultServerSettings, validateServer } from './validate-server.js';
 import { validateDomain, type ValidatedDomain } from './validate-domain.js';
@@ -20,7 +20,7 @@ import { headCommit } from './git.js';
 
 export interface LoadOptions {
   /** Overrides from `serve` flags and env vars; they win over everlock.toml. */
-  server?: Partial<ServerSettings>;
+  server?: ServerOverrides;
   generation?: number;
 }
 
@@ -92,9 +92,10 @@ async function collect(paths: Paths, opts: LoadOptions): Promise<Collected> {
       server = v.settings;
     }
   }
-  // Overrides win field by field; an override left undefined (a flag not given) keeps the file's value.
+  // Overrides win field by field; an override left undefined (a flag not given) keeps the file's value. Listen
+  // overrides hold only the keys a flag set, and there undefined is a value: the listener is off.
   const o = defined(opts.server ?? {});
-  server = { ...server, ...o, listen: { ...server.listen, ...defined(o.listen ?? {}) }, limits: { ...server.limits, ...defined(o.limits ?? {}) } };
+  server = { ...server, ...o, listen: { ...server.listen, ...(o.listen ?? {}) }, limits: { ...server.limits, ...defined(o.limits ?? {}) } };
 
   // domains/*.toml
   const domains: ValidatedDomain[] = [];

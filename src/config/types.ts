@@ -62,12 +62,13 @@ export interface DomainConfig {
   readonly file: string;
 }
 
+/** Listen addresses, `host:port` (e.g. 0.0.0.0:25); undefined = no listener (`"off"` in everlock.toml and flags). */
 export interface ListenerSettings {
-  readonly smtp: string; // host:port, e.g. 0.0.0.0:25
-  readonly submission: string; // 587
-  readonly submissions: string; // 465
-  readonly imapTls: string; // 993
-  readonly imapStarttls: string; // 143
+  readonly smtp: string | undefined; // 25
+  readonly submission: string | undefined; // 587
+  readonly submissions: string | undefined; // 465
+  readonly imapTls: string | undefined; // 993
+  readonly imapStarttls: string | undefined; // 143
   readonly http?: string | undefined; // off unless set
 }
 
@@ -105,6 +106,12 @@ export interface ServerSettings {
   readonly passwordScryptLn?: number | undefined;
   readonly file?: string | undefined;
 }
+
+/**
+ * Settings that win over everlock.toml (`serve` flags): a field left undefined keeps the file's value, except in
+ * `listen`, which is spread over the file's listeners: a key that is present wins even when undefined (off).
+ */
+export type ServerOverrides = Partial<Omit<ServerSettings, 'listen'>> & { readonly listen?: Partial<ListenerSettings> | undefined };
 
 export interface ConfigSnapshot {
   readonly paths: Paths;

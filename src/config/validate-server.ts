@@ -61,12 +61,25 @@ const LIMIT_KEYS: Record<string, keyof LimitSettings> = {
   imap_max_line_bytes: 'imapMaxLineBytes',
 };
 
+/** The value of a `[listen]` key or listen flag that means "no listener" (RFC 8314 set-ups turn 143 and 587 off). */
+export const LISTEN_OFF = 'off';
+
 /** `host:port` or `[v6]:port`, port 0–65535. */
 export function listenAddressProblem(value: string): string | undefined {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/.exec(value);
   if (!m || Number(m[3]) > 65535) return `"${value}" is not a listen address (host:port or [ipv6]:port)`;
   return undefined;
 }
+
+/**
+ * Listener pairs and lone listeners whose keys, all off, leave a module with nothing to accept connections on.
+ * The module still starts when `serve` runs it, so the admin is told here rather than by silence.
+ */
+const MODULE_LISTENERS: ReadonlyArray<{ keys: readonly string[]; message: string }> = [
+  { keys: ['imap_tls', 'imap_starttls'], message: 'imap_tls and imap_starttls are both off: the IMAP module has no listener (run serve without it: --frontend-smtp, --frontend-smtp-submission, --backend-mail-smtp)' },
+  { keys: ['submission', 'submissions'], message: 'submission and submissions are both off: the submission module has no listener and clients cannot send mail' },
+  { keys: ['smtp'], message: 'smtp is off: the inbound SMTP module has no listener and no mail arrives from other servers' },
+];
 
 export function validateServer(parsed: ParsedToml, file: string, absFile: string): { settings: ServerSettings; issues: FileChecker['issues'] } {
   const c = new FileChecker(file, parsed);
@@ -88,12 +101,24 @@ export function validateServer(parsed: ParsedToml, file: string, absFile: string
   const listenTable = c.table(doc, [], 'listen');
   if (listenTable) {
     c.knownKeys(listenTable, ['listen'], Object.keys(LISTEN_KEYS));
+    const off = new Set<string>();
     for (const [key, field] of Object.entries(LISTEN_KEYS)) {
       const v = c.string(listenTable, ['listen'], key);
       if (v === undefined) continue;
-      const p = listenAddressProblem(v);
-      if (p) c.error(['listen', key], p);
+      if (v === LISTEN_OFF) {
+        listen[field] = undefined;
+        off.add(key);
+        continue;
+      }
+      if (listenAddressProblem(v)) c.error(['listen', key], `"${v}" is not a listen address (host:port, [ipv6]:port or "${LISTEN_OFF}")`);
       else listen[field] = v;
+    }
+    for (const { keys, message } of MODULE_LISTENERS) {
+      if (!keys.every((k) => off.has(k))) continue;
+      // Point at the "off" written last: the one that left the module without a listener.
+      const line = (k: string): number => parsed.locate(['listen', k])?.line ?? 0;
+      const last = keys.reduce((a, b) => (line(b) > line(a) ? b : a));
+      c.warning(['listen', last], message);
     }
   }
 

@@ -2,7 +2,8 @@
 // --dev port > everlock.toml > default), the first-run setup for --dev on an empty home, the logger, and the
 // signal handlers. Listen addresses are fixed at start (a change needs a restart); everything else in the
 // config applies live.
-import type { ListenerSettings, ServerSettings } from '../config/types.js';
+import type { ListenerSettings, ServerOverrides } from '../config/types.js';
+import { LISTEN_OFF } from '../config/validate-server.js';
 import type { Paths } from '../config/paths.js';
 import { dataFiles } from '../config/paths.js';
 import { UserError } from '../errors.js';
@@ -34,8 +35,11 @@ export const MODULES_BY_FLAG: Record<ModuleFlag, readonly string[]> = {
   'backend-mail-imap': ['imap'],
 };
 
+const LISTEN_FLAG_KEYS: ReadonlyArray<keyof ListenerSettings> = ['smtp', 'submission', 'submissions', 'imapTls', 'imapStarttls', 'http'];
+
 export interface ServeFlags {
   modules: readonly ModuleFlag[];
+  /** Raw flag values: host:port, a bare port, or "off". */
   listen: Partial<Record<keyof ListenerSettings, string | undefined>>;
   dev: boolean;
   hostname?: string | undefined;
@@ -54,12 +58,18 @@ export function selectModules(all: readonly ServerModule[], flags: readonly Modu
   return all.filter((m) => wanted.has(m.name));
 }
 
-/** The server settings the flags override; listen addresses are resolved against everlock.toml's. */
-export function serverOverrides(flags: ServeFlags, fromFile: ListenerSettings): Partial<ServerSettings> {
-  const base: ListenerSettings = flags.dev ? DEV_LISTEN : fromFile;
-  const listen: Record<string, string | undefined> = { ...base };
-  for (const [key, value] of Object.entries(flags.listen)) if (value) listen[key] = normalizeListenAddress(value);
-  const out: { -readonly [K in keyof ServerSettings]?: ServerSettings[K] } = { listen: listen as unknown as ListenerSettings };
+/**
+ * The server settings the flags override. `listen` holds only what the flags decide (all of it with --dev, which
+ * replaces everlock.toml's [listen]), so a reload still sees the file's other listen keys change; a flag of
+ * "off" is a key present with the value undefined. An empty flag (an env var set to "") counts as not given.
+ */
+export function serverOverrides(flags: ServeFlags): ServerOverrides {
+  const listen: { -readonly [K in keyof ListenerSettings]?: ListenerSettings[K] } = flags.dev ? { ...DEV_LISTEN } : {};
+  for (const key of LISTEN_FLAG_KEYS) {
+    const value = flags.listen[key]?.trim();
+    if (value) listen[key] = value === LISTEN_OFF ? undefined : normalizeListenAddress(value);
+  }
+  const out: { -readonly [K in keyof ServerOverrides]?: ServerOverrides[K] } = Object.keys(listen).length > 0 ? { listen } : {};
   if (flags.hostname) out.hostname = flags.hostname.toLowerCase();
   if (flags.acceptAnyRecipient) out.acceptAnyRecipient = true;
   if (flags.allowInsecureAuth) out.allowInsecureAuth = true;
@@ -99,8 +109,7 @@ export async function launch(paths: Paths, flags: ServeFlags, out: (line: string
   const { loadConfig } = await import('../config/load.js');
   const { existsSync } = await import('node:fs');
   if (!existsSync(paths.config)) throw new UserError(`no config at ${paths.config}: run \`everlock init\` first (or use --dev for a ready-made local setup)`);
-  const fromFile = await loadConfig(paths);
-  const overrides = serverOverrides(flags, fromFile.server.listen);
+  const overrides = serverOverrides(flags);
 
   const modules = selectModules(await mailModules(flags.modules), flags.modules);
   const { openMailStore } = await import('../maildir/index.js');

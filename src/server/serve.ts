@@ -3,7 +3,7 @@
 // line per listener, hands each valid new snapshot to every module, and stops them all with one deadline.
 // Invariants: ctx.config() always returns a fully validated snapshot (swapped by reference, never mutated);
 // a module that fails to start stops the ones already started before the error propagates.
-import type { ConfigSnapshot, ListenerSettings, ServerSettings } from '../config/types.js';
+import type { ConfigSnapshot, ListenerSettings, ServerOverrides } from '../config/types.js';
 import type { Paths } from '../config/paths.js';
 import type { Logger } from '../log.js';
 import type { MailStore } from '../maildir/types.js';
@@ -21,8 +21,8 @@ export interface ServeOptions {
   /** The mail modules to run (SMTP, submission, queue, IMAP); the HTTP module is added when listen.http is set. */
   modules: readonly ServerModule[];
   /** Flag values that win over everlock.toml, applied on every reload too. */
-  overrides: Partial<ServerSettings>;
-  loadConfig(paths: Paths, opts: { server?: Partial<ServerSettings>; generation?: number }): Promise<ConfigSnapshot>;
+  overrides: ServerOverrides;
+  loadConfig(paths: Paths, opts: { server?: ServerOverrides; generation?: number }): Promise<ConfigSnapshot>;
   openStore(snapshot: ConfigSnapshot, log: Logger): MailStore;
   dev: boolean;
   imapIoDebug?: boolean;
@@ -108,6 +108,11 @@ export async function runServer(opts: ServeOptions): Promise<RunningServer> {
         metrics.inc('everlock_connections_total', { protocol: m.name }, 0);
         metrics.inc('everlock_connections_open', { protocol: m.name }, 0);
       }
+      // Every listener of a module can be "off"; running it anyway is allowed but never silent.
+      if (CONNECTION_PROTOCOLS.has(m.name) && bound.length === 0) {
+        const keys = MODULE_LISTEN_KEYS[m.name] ?? [];
+        log.warn(`module ${m.name} runs with no listener (${keys.map((k) => `${k} off`).join(', ')}); leave it out with the module flags to silence this`, { module: m.name });
+      }
       for (const l of bound) {
         listening.push(l);
         const line = `${l.label} listener on ${formatListenAddress(l.host, l.port)}`;
@@ -180,6 +185,13 @@ export async function runServer(opts: ServeOptions): Promise<RunningServer> {
 
 /** Modules whose clients are counted in everlock_connections_* under the module's name. */
 const CONNECTION_PROTOCOLS: ReadonlySet<string> = new Set(['smtp', 'submission', 'imap']);
+
+/** The everlock.toml `[listen]` keys of each listener module, for the "no listener" warning. */
+const MODULE_LISTEN_KEYS: Readonly<Record<string, readonly string[]>> = {
+  smtp: ['smtp'],
+  submission: ['submission', 'submissions'],
+  imap: ['imap_tls', 'imap_starttls'],
+};
 
 const LISTEN_KEYS: ReadonlyArray<[keyof ListenerSettings, string]> = [
   ['smtp', 'smtp'],

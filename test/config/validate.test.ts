@@ -20,6 +20,9 @@ const cases: Case[] = [
   { name: 'unknown domain key', files: { 'domains/example.com.toml': 'enabled = true\n[outbound]\nhostnme = "mail.example.com"\n' }, file: 'domains/example.com.toml', line: 3, message: /unknown key "hostnme" in \[outbound\] \(did you mean "hostname"\?\)/ },
   { name: 'unknown server key', files: { 'everlock.toml': '[limits]\nmax_recipents = 5\n' }, file: 'everlock.toml', line: 2, message: /did you mean "max_recipients"/ },
   { name: 'bad listen address', files: { 'everlock.toml': '[listen]\nsmtp = "0.0.0.0"\n' }, file: 'everlock.toml', line: 2, message: /not a listen address/ },
+  { name: 'empty listen address', files: { 'everlock.toml': '[listen]\nsmtp = "0.0.0.0:25"\nimap_starttls = ""\n' }, file: 'everlock.toml', line: 3, message: /^"" is not a listen address \(host:port, \[ipv6\]:port or "off"\)$/ },
+  { name: 'listen off in capitals', files: { 'everlock.toml': '[listen]\n\nsubmission = "OFF"\n' }, file: 'everlock.toml', line: 3, message: /^"OFF" is not a listen address/ },
+  { name: 'listen off as a boolean', files: { 'everlock.toml': '[listen]\nimap_starttls = false\n' }, file: 'everlock.toml', line: 2, message: /"imap_starttls" must be a string/ },
   { name: 'scrypt cost out of range', files: { 'everlock.toml': '[passwords]\nscrypt_ln = 9\n' }, file: 'everlock.toml', line: 2, message: /"scrypt_ln" must be an integer from 10 to 20/ },
   { name: 'unknown passwords key', files: { 'everlock.toml': '[passwords]\nscrypt_n = 17\n' }, file: 'everlock.toml', line: 2, message: /did you mean "scrypt_ln"/ },
   { name: 'bad route', files: { 'everlock.toml': '[routes]\n"example.org" = "host:port:x"\n' }, file: 'everlock.toml', line: 2, message: /not a host or host:port/ },
@@ -109,6 +112,33 @@ describe('config validation', () => {
     expect(weak.server.passwordScryptLn).toBe(12);
     expect(weak.warnings).toEqual([expect.objectContaining({ file: 'everlock.toml', line: 3, message: expect.stringMatching(/weaker than the recommended 17/) })]);
     expect((await loadConfig(await configDir({}))).server.passwordScryptLn).toBeUndefined();
+  });
+
+  it('[listen] "off" turns a listener off, and warns when a module is left with none', async () => {
+    const paths = await configDir({ 'everlock.toml': '[listen]\nimap_starttls = "off"\nsubmission = "off"\nhttp = "off"\n' });
+    const snap = await loadConfig(paths);
+    expect(snap.server.listen).toEqual({ smtp: '0.0.0.0:25', submission: undefined, submissions: '0.0.0.0:465', imapTls: '0.0.0.0:993', imapStarttls: undefined, http: undefined });
+    expect(snap.warnings).toEqual([]);
+    expect(await checkConfig(paths)).toEqual([]);
+
+    const none = await configDir({ 'everlock.toml': '[listen]\nimap_tls = "off"\nimap_starttls = "off"\nsubmissions = "off"\nsubmission = "off"\nsmtp = "off"\n' });
+    const issues = await checkConfig(none);
+    expect(errors(issues)).toEqual([]);
+    expect(issues.map((i) => `${i.file}:${i.line}: ${i.message}`)).toEqual([
+      expect.stringMatching(/^everlock\.toml:3: imap_tls and imap_starttls are both off: the IMAP module has no listener/),
+      expect.stringMatching(/^everlock\.toml:5: submission and submissions are both off: the submission module has no listener/),
+      expect.stringMatching(/^everlock\.toml:6: smtp is off: the inbound SMTP module has no listener/),
+    ]);
+    const loaded = await loadConfig(none);
+    expect(loaded.warnings).toHaveLength(3);
+    expect(Object.values(loaded.server.listen).every((v) => v === undefined)).toBe(true);
+  });
+
+  it('a listen override that is present but undefined is off; one that is absent keeps everlock.toml', async () => {
+    const paths = await configDir({ 'everlock.toml': '[listen]\nimap_starttls = "127.0.0.1:1143"\nimap_tls = "127.0.0.1:1993"\n' });
+    const snap = await loadConfig(paths, { server: { listen: { imapStarttls: undefined } } });
+    expect(snap.server.listen.imapStarttls).toBeUndefined();
+    expect(snap.server.listen.imapTls).toBe('127.0.0.1:1993');
   });
 
   it('applies server overrides over everlock.toml and defaults', async () => {

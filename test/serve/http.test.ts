@@ -5,7 +5,10 @@ import { request } from 'node:http';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
+import type { ListenerSettings } from '../../src/config/types.js';
 import { renderAutoconfig } from '../../src/server/http/autoconfig.js';
+import { renderAutodiscover } from '../../src/server/http/autodiscover.js';
+import { clientSettings } from '../../src/server/http/client-settings.js';
 import { runServer } from '../../src/server/serve.js';
 import { configHome, memoryLogger, recordingModule, unusedStore } from './fixtures.js';
 
@@ -30,10 +33,28 @@ function thunderbirdView(text: string): { domain: string; incoming: ServerXml; o
 
 describe('HTTP listener', () => {
   it('autoconfig for standard ports: IMAP 993 SSL, SMTP 587 STARTTLS, full address as user name', () => {
-    const view = thunderbirdView(renderAutoconfig({ domain: 'example.com', imap: { host: 'mail.example.com', port: 993 }, submission: { host: 'mail.example.com', port: 587 } }));
+    const view = thunderbirdView(renderAutoconfig({ domain: 'example.com', imap: { host: 'mail.example.com', port: 993, tls: 'implicit' }, submission: { host: 'mail.example.com', port: 587, tls: 'starttls' } }));
     expect(view.domain).toBe('example.com');
     expect(view.incoming).toEqual({ '@type': 'imap', hostname: 'mail.example.com', port: 993, socketType: 'SSL', authentication: 'password-cleartext', username: '%EMAILADDRESS%' });
     expect(view.outgoing).toEqual({ '@type': 'smtp', hostname: 'mail.example.com', port: 587, socketType: 'STARTTLS', authentication: 'password-cleartext', username: '%EMAILADDRESS%' });
+  });
+
+  it('a listener that is off is not advertised: 143 STARTTLS without 993, 465 SSL without 587, nothing without IMAP', async () => {
+    const paths = await configHome();
+    const settings = async (listen: Partial<ListenerSettings>) => clientSettings(await loadConfig(paths, { server: { listen } }), [], 'alice@example.com');
+    const fallback = await settings({ imapTls: undefined, submission: undefined });
+    expect(fallback).toMatchObject({ imap: { port: 143, tls: 'starttls' }, submission: { port: 465, tls: 'implicit' } });
+    if (!fallback) throw new Error('no client settings with 143 and 465 on');
+    const view = thunderbirdView(renderAutoconfig(fallback));
+    expect([view.incoming.port, view.incoming.socketType, view.outgoing.port, view.outgoing.socketType]).toEqual([143, 'STARTTLS', 465, 'SSL']);
+    const pox = xml.parse(renderAutodiscover({ ...fallback, email: 'alice@example.com' })) as {
+      Autodiscover: { Response: { Account: { Protocol: Array<Record<string, string | number>> } } };
+    };
+    const [imap, smtp] = pox.Autodiscover.Response.Account.Protocol;
+    expect([imap?.Port, imap?.Encryption, imap?.SSL, smtp?.Port, smtp?.SSL, smtp?.Encryption]).toEqual([143, 'TLS', undefined, 465, 'on', undefined]);
+    expect(await settings({ imapStarttls: undefined, submissions: undefined })).toMatchObject({ imap: { port: 993, tls: 'implicit' }, submission: { port: 587, tls: 'starttls' } });
+    expect(await settings({ imapTls: undefined, imapStarttls: undefined })).toBeUndefined();
+    expect(await settings({ submission: undefined, submissions: undefined })).toBeUndefined();
   });
 
   it('serves health, metrics and every autoconfig format for local domains only', async () => {

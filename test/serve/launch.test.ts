@@ -4,7 +4,6 @@ import { DEV_LISTEN, selectModules, serverOverrides, type ServeFlags } from '../
 import { recordingModule } from './fixtures.js';
 
 const base: ServeFlags = { modules: [], listen: {}, dev: false, logLevel: 'info', imapIoDebug: false, acceptAnyRecipient: false, allowInsecureAuth: false };
-const fromFile = { smtp: '192.0.2.1:25', submission: '192.0.2.1:587', submissions: '192.0.2.1:465', imapTls: '192.0.2.1:993', imapStarttls: '192.0.2.1:143', http: undefined };
 
 describe('serve flags', () => {
   const all = ['smtp', 'submission', 'queue', 'imap'].map((n) => recordingModule(n));
@@ -20,16 +19,23 @@ describe('serve flags', () => {
   });
 
   it('flag > --dev port > everlock.toml; other settings only when given', () => {
-    expect(serverOverrides(base, fromFile)).toEqual({ listen: fromFile });
-    expect(serverOverrides({ ...base, dev: true }, fromFile)).toEqual({ listen: DEV_LISTEN });
-    const o = serverOverrides(
-      { ...base, dev: true, listen: { imapTls: '127.0.0.1:0', smtp: '2526' }, hostname: 'MX.Example.com', acceptAnyRecipient: true, dnsServer: '127.0.0.1:5353' },
-      fromFile,
-    );
+    // Without flags everlock.toml decides (and a reload sees its listen changes): no listen override at all.
+    expect(serverOverrides(base)).toEqual({});
+    expect(serverOverrides({ ...base, dev: true })).toEqual({ listen: DEV_LISTEN });
+    const o = serverOverrides({ ...base, dev: true, listen: { imapTls: '127.0.0.1:0', smtp: '2526' }, hostname: 'MX.Example.com', acceptAnyRecipient: true, dnsServer: '127.0.0.1:5353' });
     expect(o.listen).toEqual({ ...DEV_LISTEN, imapTls: '127.0.0.1:0', smtp: '0.0.0.0:2526' });
     expect(o.hostname).toBe('mx.example.com');
     expect(o.acceptAnyRecipient).toBe(true);
     expect(o.dnsServer).toBe('127.0.0.1:5353');
     expect('allowInsecureAuth' in o).toBe(false);
+  });
+
+  it('"off" turns a listener off over everlock.toml and --dev; an empty value is not given', () => {
+    const o = serverOverrides({ ...base, listen: { imapStarttls: 'off', submission: ' off ', smtp: '', imapTls: '993' } });
+    expect(o.listen).toEqual({ imapStarttls: undefined, submission: undefined, imapTls: '0.0.0.0:993' });
+    expect(Object.keys(o.listen ?? {}).sort()).toEqual(['imapStarttls', 'imapTls', 'submission']);
+    const dev = serverOverrides({ ...base, dev: true, listen: { imapStarttls: 'off', http: 'off' } });
+    expect(dev.listen).toEqual({ ...DEV_LISTEN, imapStarttls: undefined, http: undefined });
+    expect(dev.listen && 'imapStarttls' in dev.listen).toBe(true);
   });
 });

@@ -1,8 +1,11 @@
 // Thunderbird (and K-9, Evolution, …) autoconfig, the clientConfig v1.1 format served at
 // `autoconfig.<domain>/mail/config-v1.1.xml` and `<domain>/.well-known/autoconfig/mail/config-v1.1.xml`.
-// IMAP on implicit TLS, submission with STARTTLS, the full address as the user name (SPEC §4).
-import type { ClientSettings } from './client-settings.js';
+// IMAP on implicit TLS, submission with STARTTLS (each falls back to the other port when its listener is off),
+// the full address as the user name (SPEC §4).
+import type { ClientSettings, ClientTls } from './client-settings.js';
 import { xmlEscape as x } from './xml.js';
+
+const socketType = (tls: ClientTls): string => (tls === 'implicit' ? 'SSL' : 'STARTTLS');
 
 export function renderAutoconfig(s: ClientSettings): string {
   return `<?xml version="1.0" encoding="UTF-8"?>
@@ -14,14 +17,14 @@ export function renderAutoconfig(s: ClientSettings): string {
     <incomingServer type="imap">
       <hostname>${x(s.imap.host)}</hostname>
       <port>${x(s.imap.port)}</port>
-      <socketType>SSL</socketType>
+      <socketType>${socketType(s.imap.tls)}</socketType>
       <authentication>password-cleartext</authentication>
       <username>%EMAILADDRESS%</username>
     </incomingServer>
     <outgoingServer type="smtp">
       <hostname>${x(s.submission.host)}</hostname>
       <port>${x(s.submission.port)}</port>
-      <socketType>STARTTLS</socketType>
+      <socketType>${socketType(s.submission.tls)}</socketType>
       <authentication>password-cleartext</authentication>
       <username>%EMAILADDRESS%</username>
     </outgoingServer>

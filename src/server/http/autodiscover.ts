@@ -1,12 +1,15 @@
 // Outlook's POX autodiscover (`/autodiscover/autodiscover.xml`): the request names the address in
-// <EMailAddress>; the response lists IMAP (implicit TLS) and SMTP submission (STARTTLS, `Encryption TLS`).
-import type { ClientSettings } from './client-settings.js';
+// <EMailAddress>; the response lists IMAP and SMTP submission, implicit TLS as `SSL on`, STARTTLS as `Encryption TLS`.
+import type { ClientSettings, ClientTls } from './client-settings.js';
 import { xmlEscape as x } from './xml.js';
 
 /** The address in an autodiscover request body, if any. */
 export function requestedAddress(body: string): string | undefined {
   return /<EMailAddress>\s*([^<\s]+)\s*<\/EMailAddress>/i.exec(body)?.[1];
 }
+
+/** `<SSL>on</SSL>` for implicit TLS, `<Encryption>TLS</Encryption>` for STARTTLS (Outlook's POX schema). */
+const encryption = (tls: ClientTls): string => (tls === 'implicit' ? '<SSL>on</SSL>' : '<Encryption>TLS</Encryption>');
 
 export function renderAutodiscover(s: ClientSettings & { email: string }): string {
   return `<?xml version="1.0" encoding="utf-8"?>
@@ -25,7 +28,7 @@ export function renderAutodiscover(s: ClientSettings & { email: string }): strin
         <DomainRequired>off</DomainRequired>
         <LoginName>${x(s.email)}</LoginName>
         <SPA>off</SPA>
-        <SSL>on</SSL>
+        ${encryption(s.imap.tls)}
         <AuthRequired>on</AuthRequired>
       </Protocol>
       <Protocol>
@@ -35,7 +38,7 @@ export function renderAutodiscover(s: ClientSettings & { email: string }): strin
         <DomainRequired>off</DomainRequired>
         <LoginName>${x(s.email)}</LoginName>
         <SPA>off</SPA>
-        <Encryption>TLS</Encryption>
+        ${encryption(s.submission.tls)}
         <AuthRequired>on</AuthRequired>
         <UsePOPAuth>off</UsePOPAuth>
         <SMTPLast>off</SMTPLast>

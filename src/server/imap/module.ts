@@ -51,13 +51,14 @@ export function createImapModule(opts: ImapModuleOptions = {}): ServerModule {
         maxMessageBytes: limits.maxMessageBytes || DEFAULT_LIMITS.maxMessageBytes,
         idleTimeoutMs: (limits.imapIdleTimeoutSeconds || 1800) * 1000,
       };
-      const listeners: [string, string, boolean][] = [
+      const listeners: [string, string | undefined, boolean][] = [
         ['IMAP (TLS)', snap.server.listen.imapTls, true],
         ['IMAP', snap.server.listen.imapStarttls, false],
       ];
       const out: Listening[] = [];
       for (const [label, address, implicitTls] of listeners) {
-        if (!address) continue;
+        // Off ("off" in everlock.toml or a flag): no listener, no line at start-up.
+        if (address === undefined) continue;
         const { host, port } = splitListenAddress(address);
         try {
           const server = await startImapServer({

@@ -51,6 +51,7 @@ export function createSmtpModules(opts: SmtpModuleOptions = {}): ServerModule[] 
     return p;
   };
 
+  /** `make` lists only the listeners that are on (a listen address of undefined is "off": no server is built). */
   const listenerModule = (name: string, make: (s: Shared, ctx: ServerContext) => Array<{ label: string; address: string; server: SMTPServer }>): ServerModule => {
     let servers: SMTPServer[] = [];
     let health: ModuleHealth = 'stopped';
@@ -85,14 +86,18 @@ export function createSmtpModules(opts: SmtpModuleOptions = {}): ServerModule[] 
     };
   };
 
-  const inbound = listenerModule('smtp', (s, ctx) => [{ label: 'SMTP', address: ctx.config().server.listen.smtp, server: createInboundServer(s.rt) }]);
+  const inbound = listenerModule('smtp', (s, ctx) => {
+    const address = ctx.config().server.listen.smtp;
+    return address === undefined ? [] : [{ label: 'SMTP', address, server: createInboundServer(s.rt) }];
+  });
   const submission = listenerModule('submission', (s, ctx) => {
     const server = ctx.config().server;
     const insecureAuth = insecureAuthPolicy(server.allowInsecureAuth, ctx.dev);
-    return [
-      { label: 'SMTP submission', address: server.listen.submission, server: createSubmissionServer(s.rt, { implicitTls: false, insecureAuth }) },
-      { label: 'SMTP submissions', address: server.listen.submissions, server: createSubmissionServer(s.rt, { implicitTls: true, insecureAuth }) },
-    ];
+    const out: Array<{ label: string; address: string; server: SMTPServer }> = [];
+    const { submission: starttls, submissions: implicit } = server.listen;
+    if (starttls !== undefined) out.push({ label: 'SMTP submission', address: starttls, server: createSubmissionServer(s.rt, { implicitTls: false, insecureAuth }) });
+    if (implicit !== undefined) out.push({ label: 'SMTP submissions', address: implicit, server: createSubmissionServer(s.rt, { implicitTls: true, insecureAuth }) });
+    return out;
   });
 
   let workerHealth: ModuleHealth = 'stopped';

@@ -53,9 +53,12 @@ export async function zoneInputFor(
   };
 }
 
-/** The port of a `host:port` listener, or undefined when the listener is off (unset, empty or "off"). */
+/**
+ * The port of a `host:port` listener, or undefined when the listener is off (`"off"` in everlock.toml, which the
+ * config loads as undefined): its SRV record then says "not offered" (RFC 6186 §3.4).
+ */
 export function listenPort(value: ListenerSettings[keyof ListenerSettings]): number | undefined {
-  if (value === undefined || value === '' || value.toLowerCase() === 'off') return undefined;
+  if (value === undefined) return undefined;
   const m = /:(\d{1,5})$/.exec(value);
   const port = m ? Number(m[1]) : NaN;
   return Number.isInteger(port) && port > 0 && port <= 65535 ? port : undefined;

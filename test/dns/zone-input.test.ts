@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { tempDir } from '../support/tmp.js';
+import { loadConfig } from '../../src/config/load.js';
 import { zoneInputFor } from '../../src/dns/zone-input.js';
+import { formatBind, zoneRecords } from '../../src/dns/zone.js';
 import { dkimTxtValue, generateDkimKey, writeDkimKey } from '../../src/dkim/keys.js';
 import { DEFAULT_LISTEN } from '../../src/config/validate-server.js';
 import type { DomainConfig, ListenerSettings } from '../../src/config/types.js';
@@ -51,7 +55,43 @@ describe('zoneInputFor', () => {
 
   it('follows the listeners: configured ports, off listeners, submission off for the domain, HTTP on', async () => {
     const dir = await tempDir();
-    const { input } = await zoneInputFor({ config: dir, data: dir }, server({ imapTls: '[::]:1993', imapStarttls: 'off', http: '0.0.0.0:80' }), domain({ submission: false, enabled: false }), {});
+    const { input } = await zoneInputFor({ config: dir, data: dir }, server({ imapTls: '[::]:1993', imapStarttls: undefined, http: '0.0.0.0:80' }), domain({ submission: false, enabled: false }), {});
     expect(input.services).toEqual({ imaps: 1993, imap: undefined, submission: undefined, submissions: undefined, http: true });
+  });
+
+  it('a [listen] key set to "off" in everlock.toml publishes its SRV record as 0 0 0 . (RFC 6186 §3.4)', async () => {
+    const srvLines = async (listen: string): Promise<string[]> => {
+      const dir = await tempDir();
+      await mkdir(join(dir, 'domains'), { recursive: true });
+      await writeFile(join(dir, 'domains', 'example.com.toml'), '[outbound.dkim]\nenabled = false\n');
+      await writeFile(join(dir, 'everlock.toml'), `[listen]\n${listen}`);
+      const paths = { config: dir, data: dir };
+      const snap = await loadConfig(paths);
+      const example = snap.domains.get('example.com');
+      if (!example) throw new Error('example.com did not load');
+      const { input } = await zoneInputFor(paths, snap, example, {});
+      return formatBind(zoneRecords(input))
+        .split('\n')
+        .filter((l) => l.includes('\tSRV\t'))
+        .map((l) => l.split('\t').filter((_, i) => i !== 1 && i !== 2).join(' '));
+    };
+    expect(await srvLines('imap_starttls = "off"\n')).toEqual([
+      '_imaps._tcp.example.com. SRV 0 1 993 mail.example.com.',
+      '_imap._tcp.example.com. SRV 0 0 0 .',
+      '_submission._tcp.example.com. SRV 0 1 587 mail.example.com.',
+      '_submissions._tcp.example.com. SRV 0 1 465 mail.example.com.',
+    ]);
+    expect(await srvLines('imap_tls = "off"\nsubmission = "off"\n')).toEqual([
+      '_imaps._tcp.example.com. SRV 0 0 0 .',
+      '_imap._tcp.example.com. SRV 0 1 143 mail.example.com.',
+      '_submission._tcp.example.com. SRV 0 0 0 .',
+      '_submissions._tcp.example.com. SRV 0 1 465 mail.example.com.',
+    ]);
+    expect(await srvLines('submissions = "off"\nimap_tls = "[::]:1993"\n')).toEqual([
+      '_imaps._tcp.example.com. SRV 0 1 1993 mail.example.com.',
+      '_imap._tcp.example.com. SRV 0 1 143 mail.example.com.',
+      '_submission._tcp.example.com. SRV 0 1 587 mail.example.com.',
+      '_submissions._tcp.example.com. SRV 0 0 0 .',
+    ]);
   });
 });

@@ -14,6 +14,8 @@ export interface StartServerOptions {
   dev?: boolean;
   /** Extra flags, e.g. ['--frontend-imap'] or ['--git-sync', '1']. */
   args?: string[];
+  /** Listeners left without their loopback flag, so everlock.toml or an env var decides (e.g. "off"). */
+  without?: ReadonlyArray<keyof ServerPorts>;
   env?: Record<string, string>;
   /** Wait for this long for every listener (default 30 s). */
   timeoutMs?: number;
@@ -59,6 +61,15 @@ afterAll(() => {
   for (const p of running) p.kill('SIGKILL');
 });
 
+const LISTEN_FLAGS: ReadonlyArray<[keyof ServerPorts, string]> = [
+  ['smtp', '--frontend-smtp-listen'],
+  ['submission', '--frontend-smtp-submission-listen'],
+  ['submissions', '--frontend-smtp-submissions-listen'],
+  ['imapTls', '--frontend-imap-tls-listen'],
+  ['imapStarttls', '--frontend-imap-starttls-listen'],
+  ['http', '--http-listen'],
+];
+
 /** Which port a listener line is about, from its label. */
 function portKey(label: string): keyof ServerPorts | undefined {
   const l = label.toLowerCase();
@@ -91,18 +102,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<Starte
     '--home',
     home,
     ...(opts.dev === false ? [] : ['--dev']),
-    '--frontend-smtp-listen',
-    loopback,
-    '--frontend-smtp-submission-listen',
-    loopback,
-    '--frontend-smtp-submissions-listen',
-    loopback,
-    '--frontend-imap-tls-listen',
-    loopback,
-    '--frontend-imap-starttls-listen',
-    loopback,
-    '--http-listen',
-    loopback,
+    ...LISTEN_FLAGS.filter(([key]) => !opts.without?.includes(key)).flatMap(([, flag]) => [flag, loopback]),
     ...(opts.args ?? []),
   ];
   if (opts.npmStartIn) args.push(...(opts.args ?? []));

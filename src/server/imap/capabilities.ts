@@ -55,6 +55,7 @@ const TABLE: readonly Row[] = [
   { name: fixed('QUOTA'), rfc: 'RFC 9208', when: afterLogin },
   { name: fixed('QUOTA=RES-STORAGE'), rfc: 'RFC 9208 §5.1', when: afterLogin },
   { name: fixed('UTF8=ACCEPT'), rfc: 'RFC 6855', when: afterLogin },
+  { name: fixed('COMPRESS=DEFLATE'), rfc: 'RFC 4978', when: afterLogin },
   { name: (c) => `APPENDLIMIT=${c.appendLimit}`, rfc: 'RFC 7889', when: always },
 ];
 

@@ -5,6 +5,7 @@ import { authenticate } from './authenticate.js';
 import { capability } from './capability.js';
 import { check } from './check.js';
 import { close } from './close.js';
+import { compress } from './compress.js';
 import { copy } from './copy.js';
 import { create } from './create.js';
 import { del } from './delete.js';
@@ -37,7 +38,7 @@ import { unsubscribe } from './unsubscribe.js';
 const ALL: readonly CommandSpec[] = [
   capability, noop, logout, starttls, authenticate, login, id, enable,
   select, examine, create, del, rename, subscribe, unsubscribe, list, lsub, namespace, status, append,
-  getquota, getquotaroot, setquota, idle,
+  getquota, getquotaroot, setquota, idle, compress,
   check, close, unselect, expunge, search, sort, thread, fetch, store, copy, move,
 ];
 

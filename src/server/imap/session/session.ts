@@ -226,6 +226,27 @@ export class Session implements FeedSession {
     }
   }
 
+  /** The stream the session reads and writes now (the socket, its TLS layer, or a layer over those). */
+  get transport(): Duplex {
+    return this.socket;
+  }
+
+  /**
+   * Puts a layer over the transport once the tagged response is out (COMPRESS). Anything the client sent
+   * after the command was sent before it saw the response, which it must not do (RFC 4978 §3): it is
+   * dropped, as after STARTTLS, so the new layer starts at a known point.
+   */
+  async wrapTransport(wrap: (transport: Duplex) => Duplex): Promise<void> {
+    await this.flush();
+    if (this.closed) return;
+    const inner = this.detach();
+    if (this.queue.length > 0 || this.framer.buffered > 0) this.log.info('input sent before the transport changed was dropped', { commands: this.queue.length, bytes: this.framer.buffered });
+    this.framer.reset();
+    this.queue.length = 0;
+    this.paused = false;
+    this.attach(wrap(inner));
+  }
+
   private framerLimits(): FramerLimits {
     const authed = this.state.kind === 'authenticated' || this.state.kind === 'selected';
     let pair = FRAMER_LIMITS.get(this.opts.limits);

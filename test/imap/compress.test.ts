@@ -7,9 +7,12 @@ import { execa } from 'execa';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import net from 'node:net';
+import tls from 'node:tls';
 import { join } from 'node:path';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { ImapFlow } from 'imapflow';
+import { createSelfSignedCertificate } from '../../src/server/self-signed.js';
 import { DeflateTransport } from '../../src/server/imap/session/compress.js';
 import { memoryLogger } from '../serve/fixtures.js';
 import { tempDir } from '../support/tmp.js';
@@ -39,7 +42,12 @@ class Client {
   /** The server finished its DEFLATE stream (Z_FINISH) before closing. */
   streamFinished = false;
 
-  private constructor(readonly socket: net.Socket) {
+  private constructor(public socket: net.Socket) {
+    this.attach(socket);
+  }
+
+  private attach(socket: net.Socket): void {
+    this.socket = socket;
     socket.on('data', (c: Buffer) => {
       this.wireIn += c.length;
       if (this.inflater) this.inflater.write(c);
@@ -51,6 +59,20 @@ class Client {
       else this.markClosed();
     });
     socket.on('error', () => {});
+  }
+
+  /** STARTTLS, then everything goes through TLS (and any later compression inside it). */
+  async startTls(): Promise<string[]> {
+    const lines = await this.command('STARTTLS');
+    const plain = this.socket;
+    plain.removeAllListeners('data');
+    plain.removeAllListeners('close');
+    const secure = await new Promise<tls.TLSSocket>((resolve, reject) => {
+      const s = tls.connect({ socket: plain, rejectUnauthorized: false, servername: 'localhost' }, () => resolve(s));
+      s.once('error', reject);
+    });
+    this.attach(secure);
+    return lines;
   }
 
   static async open(port: number): Promise<Client> {
@@ -339,6 +361,28 @@ describe('COMPRESS=DEFLATE (RFC 4978)', () => {
     expect(c.streamFinished).toBe(true);
   });
 
+  it('compresses inside TLS after STARTTLS, and STARTTLS is not possible once compressed', async () => {
+    const { key, cert } = createSelfSignedCertificate({ names: ['localhost'], notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 86_400_000) });
+    const { server, store } = await startRealServer({ tls: () => ({ key, cert }), allowInsecureAuth: false });
+    const box = await store.mailbox(ALICE, { create: true });
+    await box.append('INBOX', Buffer.from(SAMPLE(1)));
+    const c = await Client.open(server.port);
+    expect(last(await c.command('COMPRESS DEFLATE'))).toMatch(/^c1 BAD /);
+    expect(last(await c.startTls())).toMatch(/^c2 OK /);
+    expect(last(await c.command('LOGIN alice@example.com secret'))).toMatch(/^c3 OK /);
+    expect(await c.compress()).toEqual(['c4 OK DEFLATE active']);
+    const transport = [...server.sessions][0]!.transport;
+    expect(transport).toBeInstanceOf(DeflateTransport);
+    expect((transport as DeflateTransport).inner).toBeInstanceOf(tls.TLSSocket);
+    await c.command('SELECT INBOX');
+    const fetch = await c.command('FETCH 1 BODY.PEEK[]');
+    expect(fetch[0]).toContain(`{${SAMPLE(1).length}}\r\n${SAMPLE(1)})`);
+    expect(last(await c.command('STARTTLS'))).toMatch(/^c7 BAD /);
+    expect(await c.command('LOGOUT')).toEqual(['* BYE Logging out', 'c8 OK Logout completed']);
+    await c.waitClosed();
+    expect(c.streamFinished).toBe(true);
+  });
+
   it('closes a connection whose compressed input is corrupt, logs it, and serves the next one', async () => {
     const { log, lines } = memoryLogger();
     const { server } = await startRealServer({ log });
@@ -391,6 +435,36 @@ describe('COMPRESS=DEFLATE (RFC 4978)', () => {
     expect(createHash('sha256').update(Buffer.from(literal, 'latin1')).digest('hex')).toBe(createHash('sha256').update(body).digest('hex'));
     c.socket.destroy();
   }, 60_000);
+});
+
+describe('COMPRESS=DEFLATE with imapflow', () => {
+  it('imapflow compresses by default: fetch and an IDLE push go through it', async () => {
+    const commands: string[] = [];
+    const { server, store } = await startRealServer({ onCommand: (name, status) => commands.push(`${name} ${status}`) });
+    const box = await store.mailbox(ALICE, { create: true });
+    await box.append('INBOX', Buffer.from(SAMPLE(1)));
+    const client = new ImapFlow({ host: '127.0.0.1', port: server.port, secure: false, auth: { user: 'alice@example.com', pass: 'secret' }, logger: false });
+    await client.connect();
+    try {
+      expect(commands).toContain('COMPRESS OK');
+      const lock = await client.getMailboxLock('INBOX');
+      try {
+        const msg = await client.fetchOne('1', { source: true });
+        expect(msg && msg.source?.toString()).toBe(SAMPLE(1));
+        const exists = new Promise<number>((resolve) => client.on('exists', (e: { count: number }) => resolve(e.count)));
+        const idling = client.idle();
+        await new Promise((r) => setTimeout(r, 100));
+        await box.append('INBOX', Buffer.from(SAMPLE(2)));
+        expect(await exists).toBe(2);
+        await client.noop();
+        await idling;
+      } finally {
+        lock.release();
+      }
+    } finally {
+      await client.logout();
+    }
+  });
 });
 
 describe('COMPRESS=DEFLATE with mbsync', () => {

@@ -2,7 +2,8 @@
 // the transcript diff goes to /tmp/dovecot-diff.txt. Not part of `npm test`.
 import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diff, dovecotRunnable, forgiveKnown, normalise, runScenario, startServers, type Servers } from './run.js';
+import { compareTranscripts } from './compare.js';
+import { dovecotRunnable, runScenario, startServers, type Servers } from './run.js';
 import { SCENARIOS } from './scenarios.js';
 
 const enabled = process.env.DOVECOT_DIFF !== undefined && dovecotRunnable();
@@ -23,9 +24,8 @@ describe.skipIf(!enabled)('everlock against Dovecot', () => {
     it.skipIf(only !== undefined && !only.test(sc.name))(sc.name, async () => {
       const user = `u${i}x${Date.now().toString(36)}`;
       const [d, e] = await Promise.all([runScenario(servers.dovecotPort, user, sc), runScenario(servers.everlockPort, user, sc)]);
-      const clean = (t: string[]): string[] => t.map((l) => forgiveKnown(normalise(l))).filter((l) => l !== '');
-      const delta = diff(clean(d), clean(e));
-      report.push(`=== ${sc.name} ${delta ? 'DIFFERS (- dovecot, + everlock)' : 'same'}`, delta || '');
+      const { delta, report: annotated } = compareTranscripts(sc.name, d, e);
+      report.push(`=== ${sc.name} ${delta ? 'DIFFERS (- dovecot, + everlock; ~ kept on purpose)' : 'same (~ kept on purpose)'}`, annotated, '');
       expect(delta).toBe('');
     }, 60_000);
   });

@@ -281,6 +281,9 @@ export const SCENARIOS: readonly Scenario[] = [
     steps: [
       'a CREATE a/b/c',
       'b CREATE a',
+      // everlock made a/b a mailbox at step a, Dovecot only a name: make it one there too, so that RENAME a/b
+      // below moves a mailbox on both servers and the rest of the scenario starts from the same folders.
+      'b2 CREATE a/b',
       'c LIST "" %',
       'd LIST "" a/%',
       'e LIST "" *',
@@ -293,6 +296,9 @@ export const SCENARIOS: readonly Scenario[] = [
       'l RENAME a/b x/y',
       'm LIST "" *',
       'n RENAME nothere z',
+      // Dovecot creates its configured folders when first opened, not at login: open Sent so that it exists
+      // there too and the RENAME below meets an existing name on both servers.
+      'n2 STATUS Sent (MESSAGES)',
       'o RENAME x/y Sent',
       'p CREATE INBOX',
       'q CREATE inbox/child',
@@ -459,7 +465,9 @@ export const SCENARIOS: readonly Scenario[] = [
       'c STATUS INBOX (MESSAGES RECENT UNSEEN UIDNEXT)',
       'd ENABLE CONDSTORE',
       'e FETCH 1:* (MODSEQ)',
-      'f STORE 1 (UNCHANGEDSINCE 1) +FLAGS (\\Flagged)',
+      // Mod-sequence values are each server's own: 0 fails and 2^63-1 passes on any server (RFC 7162 §3.1.3).
+      'f STORE 1 (UNCHANGEDSINCE 0) +FLAGS (\\Flagged)',
+      'f2 STORE 1 (UNCHANGEDSINCE 9223372036854775807) +FLAGS (\\Flagged)',
       'g FETCH 1:* (FLAGS) (CHANGEDSINCE 1)',
       'h STATUS INBOX (HIGHESTMODSEQ)',
       'i SEARCH MODSEQ 1',

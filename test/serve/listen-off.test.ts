@@ -39,6 +39,14 @@ async function initHome(everlockToml: string): Promise<string> {
   return home;
 }
 
+/**
+ * A round trip to /healthz: the server answers only once its event loop runs again, by which time `serve` has
+ * installed its signal handlers (the "live" line comes just before), so a signal sent next is handled.
+ */
+async function settled(server: StartedServer): Promise<void> {
+  expect((await fetch(`http://127.0.0.1:${server.ports.http}/healthz`)).status).toBe(200);
+}
+
 const listenerLabels = (server: StartedServer): string[] =>
   server.lines.flatMap((l) => /^(.+) listener on /.exec(l.msg)?.[1] ?? []).sort();
 
@@ -52,6 +60,7 @@ describe('everlock serve with listeners off', () => {
 
       const port = await freePort();
       await writeFile(join(home, 'everlock.toml'), `[listen]\nimap_starttls = "127.0.0.1:${port}"\n`);
+      await settled(server);
       process.kill(server.pid, 'SIGHUP');
       const warning = await server.waitForLine((l) => l.msg.startsWith('everlock.toml: listen addresses changed'));
       expect(warning.level).toBe('warn');
@@ -70,6 +79,7 @@ describe('everlock serve with listeners off', () => {
     // Control: without the variable the server listens on exactly that port.
     const on = await startServer({ home, dev: false, without: ['imapStarttls'], args: ['--frontend-imap'] });
     expect(on.ports.imapStarttls).toBe(port);
+    await settled(on);
     expect((await on.stop()).exitCode).toBe(0);
 
     const off = await startServer({ home, dev: false, without: ['imapStarttls'], args: ['--frontend-imap'], env: { EVERLOCK_FRONTEND_IMAP_STARTTLS_LISTEN: 'off' } });

@@ -1,9 +1,9 @@
 // Sends the same IMAP command sequences to a real Dovecot and to everlock over raw sockets and records both
 // transcripts; compare.ts puts them in canonical form (canonical.ts: what may differ between two correct
 // servers, and order where the RFCs define none) and forgives the differences docs/imap.md lists as kept on
-// purpose (kept.ts). Not part of the normal run (it needs root and dovecot-imapd): `npm run compare:dovecot`
-// writes the report to $DOVECOT_DIFF_OUT (default /tmp/dovecot-diff.txt); a scenario fails when anything
-// else differs, and the report says what.
+// purpose (kept.ts). It needs root and dovecot-imapd (part of `npm test` in CI; `npm run compare:dovecot`
+// alone); the report goes to $DOVECOT_DIFF_OUT (default /tmp/dovecot-diff.txt); a scenario fails when
+// anything else differs, and the report says what.
 import { execa, type ResultPromise } from 'execa';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import net from 'node:net';

@@ -7,6 +7,7 @@ import { execa } from 'execa';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import net from 'node:net';
+import { duplexPair } from 'node:stream';
 import tls from 'node:tls';
 import { join } from 'node:path';
 import zlib from 'node:zlib';
@@ -435,6 +436,44 @@ describe('COMPRESS=DEFLATE (RFC 4978)', () => {
     expect(createHash('sha256').update(Buffer.from(literal, 'latin1')).digest('hex')).toBe(createHash('sha256').update(body).digest('hex'));
     c.socket.destroy();
   }, 60_000);
+});
+
+describe('DeflateTransport', () => {
+  it('drops an idle compressor and goes on with a new one in the same stream the client inflates', async () => {
+    const [serverSide, clientSide] = duplexPair();
+    const transport = new DeflateTransport(serverSide, { releaseAfterMs: 50 });
+    const inflater = zlib.createInflateRaw();
+    let text = '';
+    let ended = false;
+    inflater.on('data', (d: Buffer) => (text += d.toString()));
+    inflater.on('end', () => (ended = true));
+    clientSide.pipe(inflater);
+    const write = (s: string): Promise<void> => new Promise((r) => transport.write(s, () => r()));
+    const arrived = async (s: string): Promise<void> => {
+      for (let i = 0; i < 100 && !text.endsWith(s); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(text.endsWith(s)).toBe(true);
+    };
+
+    await write('* OK first response, compressed and flushed\r\n');
+    await arrived('flushed\r\n');
+    expect(transport.holdsCompressor).toBe(true);
+    const listeners = serverSide.listenerCount('close');
+    for (let round = 0; round < 3; round++) {
+      // The shared sweep runs once a second.
+      for (let i = 0; i < 150 && transport.holdsCompressor; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(transport.holdsCompressor).toBe(false);
+      await write(`* ${round + 2} EXISTS\r\n`);
+      await arrived(`* ${round + 2} EXISTS\r\n`);
+      expect(transport.holdsCompressor).toBe(true);
+    }
+    // Each compressor is unpiped when dropped: no listeners pile up on the socket.
+    expect(serverSide.listenerCount('close')).toBe(listeners);
+    expect(text).toBe('* OK first response, compressed and flushed\r\n* 2 EXISTS\r\n* 3 EXISTS\r\n* 4 EXISTS\r\n');
+    transport.end('* BYE\r\n');
+    for (let i = 0; i < 100 && !ended; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(ended).toBe(true);
+    expect(text.endsWith('* BYE\r\n')).toBe(true);
+  });
 });
 
 describe('COMPRESS=DEFLATE with imapflow', () => {

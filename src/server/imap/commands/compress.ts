@@ -19,7 +19,7 @@ export const compress: CommandSpec = {
       session.wrapTransport((inner) => {
         const transport = new DeflateTransport(inner);
         transport.on('error', (err: Error) => {
-          if (err instanceof CompressedInputError) session.log.info('closing connection: invalid compressed input', { err: err.cause.message });
+          if (err instanceof CompressedInputError) session.log.info('closing connection: invalid compressed input', { err: err.zlibError.message });
         });
         return transport;
       });

@@ -12,9 +12,11 @@ export const compress: CommandSpec = {
     p.sp();
     const mechanism = p.keyword();
     p.end();
-    // Restarting the compressor under a client that is already inflating would desynchronise it (Dovecot: NO).
+    // Restarting the compressor under a client that is already inflating would desynchronise it. RFC 4978 §3
+    // lists BAD for "COMPRESS already active" and NO [COMPRESSIONACTIVE] for compression by another layer;
+    // Dovecot answers NO [COMPRESSIONACTIVE] here too, which names the reason, and so do we.
     if (session.transport instanceof DeflateTransport) return no('DEFLATE is already active', 'COMPRESSIONACTIVE');
-    if (mechanism !== 'DEFLATE') return bad(`Unknown compression mechanism ${mechanism}`);
+    if (mechanism !== 'DEFLATE') return bad('Unknown compression mechanism');
     session.afterCompletion = () =>
       session.wrapTransport((inner) => {
         const transport = new DeflateTransport(inner);

@@ -1,7 +1,7 @@
 // Points where a comparison with Dovecot (test/imap/dovecot-diff) showed everlock off the RFC; each case
 // here failed before its fix.
 import { describe, expect, it } from 'vitest';
-import { appendMessage, openSession, SAMPLE, type Harness } from './harness.js';
+import { appendMessage, openSession, SAMPLE, tagged, type Harness } from './harness.js';
 import { transcript } from './transcript.js';
 
 async function loggedIn(): Promise<Harness> {
@@ -169,7 +169,8 @@ describe('SEARCH BODY / TEXT in an attached message', () => {
 
 describe('tags', () => {
   it('a tag with a character tags may not hold is answered untagged, not under a prefix of it', async () => {
-    const h = await openSession();
+    // Logged in: three BADs before login end the connection (below).
+    const h = await loggedIn();
     await transcript(h.client, `
       C: e+ NOOP
       S: * BAD Invalid tag
@@ -346,5 +347,49 @@ describe('mod-sequence values up to 2^63-1 (RFC 7162 §7)', () => {
       C: a4 STORE 1 (UNCHANGEDSINCE 9223372036854775808) +FLAGS (\\Flagged)
       S: a4 BAD ...
     `);
+  });
+});
+
+describe('peers that do not speak IMAP (cross-protocol attacks such as ALPACA)', () => {
+  /** Reads until the server closes the connection; fails after 5 s. */
+  async function readToClose(h: Harness): Promise<string[]> {
+    const lines: string[] = [];
+    for (;;) {
+      try {
+        lines.push(await h.client.response(5000));
+      } catch (err) {
+        if (h.client.closed) return lines;
+        throw err;
+      }
+    }
+  }
+
+  it('the third invalid command before login ends the connection with BYE', async () => {
+    const h = await openSession();
+    expect(tagged(await h.client.command('FOO'))).toMatch(/^t1 BAD /);
+    expect(tagged(await h.client.command('SELECT INBOX'))).toMatch(/^t2 BAD /);
+    // Two mistakes are forgiven: a correct command still works.
+    expect(tagged(await h.client.command('NOOP'))).toBe('t3 OK NOOP completed');
+    h.client.write('t4 LOGIN\r\n');
+    expect(await readToClose(h)).toEqual(['* BYE Too many invalid commands']);
+  });
+
+  it('an HTTP request sent to the IMAP port is cut off after its third line', async () => {
+    const h = await openSession();
+    h.client.write('POST / HTTP/1.1\r\nHost: mail.example.com\r\nContent-Type: text/plain\r\nContent-Length: 20\r\n\r\nt9 LOGIN bob@example.com hunter2\r\n');
+    const lines = await readToClose(h);
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^POST BAD /);
+    expect(lines[1]).toMatch(/^Host: BAD /);
+    expect(lines[2]).toBe('* BYE Too many invalid commands');
+    // Nothing after the cut was executed.
+    expect(lines.some((l) => l.startsWith('t9 '))).toBe(false);
+  });
+
+  it('after login, mistakes are answered and the session goes on', async () => {
+    const h = await loggedIn();
+    for (let i = 0; i < 5; i++) expect(tagged(await h.client.command('FOO'))).toMatch(/ BAD /);
+    expect(tagged(await h.client.command('NOOP'))).toMatch(/ OK /);
+    expect(h.client.closed).toBe(false);
   });
 });

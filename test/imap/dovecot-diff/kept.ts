@@ -329,17 +329,6 @@ export const KEPT: readonly Kept[] = [
 
   pairs('lsub-special-use', (d, e) => d.startsWith('* LSUB ') && dropAttrs(d, (a) => SPECIAL_USE.has(a)) === e),
 
-  // Dovecot's login process closes the connection at the third invalid command; everlock answers BAD and goes on.
-  lines('bad-commands-before-login', { scenario: /before login/, command: /^d LOGIN$/, dovecot: [/^\* BYE …$/], everlock: [/^d BAD …$/] }),
-  {
-    id: 'bad-commands-before-login',
-    apply(ctx) {
-      if (!/before login/.test(ctx.scenario) || ctx.dovecot.length !== 1 || text(ctx.dovecot[0]!) !== '<no response>') return undefined;
-      const closed = ctx.dovecotBlocks.slice(0, ctx.index).some((b) => b.lines.some((l) => text(l) === '* BYE …'));
-      return closed ? { dovecot: ctx.everlock, everlock: ctx.everlock } : undefined;
-    },
-  },
-
   // The data of a non-synchronising literal belongs to its command even when the command is BAD; Dovecot
   // reads it as the next command (`x BAD`, then `* BAD` for the empty line).
   {

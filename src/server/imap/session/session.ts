@@ -85,6 +85,8 @@ const SUSPENDED: Completion = Object.freeze({ status: 'OK', text: 'suspended' })
 
 /** Literal limit before login: enough for any sane LOGIN/AUTHENTICATE, too little to exhaust memory. */
 const PRE_AUTH_LITERAL = 8 * 1024;
+/** BADs before login that end the connection (Dovecot's imap-login uses the same number). */
+const MAX_BAD_BEFORE_LOGIN = 3;
 /** Framer limits before and after login, one pair per limits object (not one per session). */
 const FRAMER_LIMITS = new WeakMap<SessionLimits, { readonly pre: FramerLimits; readonly authed: FramerLimits }>();
 const DONE: Promise<void> = Promise.resolve();
@@ -130,6 +132,8 @@ export class Session implements FeedSession {
   private logUser: string | undefined;
   /** Date.now() of the last input (the inactivity timeout, idle-sweeper.ts). */
   lastActive = Date.now();
+  /** BAD answers given before login (see tooManyBad). */
+  private badBeforeLogin = 0;
   /** The session of each transport, so the socket listeners below are three functions for all sessions. */
   private static readonly owners = new WeakMap<Duplex, Session>();
 
@@ -377,8 +381,11 @@ export class Session implements FeedSession {
             await this.finish(waiting.tag, waiting.spec, waiting.uid, await this.resumeWith(waiting, item.data));
           } else if (item.kind === 'command') await this.execute(item.data);
           else {
-            this.sendLine(item.text);
-            await this.flush();
+            if (/^\S+ BAD /.test(item.text) && this.tooManyBad()) this.bye('Too many invalid commands');
+            else {
+              this.sendLine(item.text);
+              await this.flush();
+            }
           }
         } catch (err) {
           // execute() maps every command error itself; reaching here is a bug in the session: end it alone.
@@ -568,6 +575,10 @@ export class Session implements FeedSession {
     this.opts.onCommand?.(commandName(spec, uid), completion.status);
     if (this.closed) return;
     if (this.state.kind === 'selected') await this.sendUpdates(!(spec?.holdsExpunges && !uid)).catch(() => {});
+    if (completion.status === 'BAD' && this.tooManyBad()) {
+      this.bye('Too many invalid commands');
+      return;
+    }
     this.sendLine(`${tag} ${completion.status} ${completion.code ? `[${completion.code}] ` : ''}${completion.text}`);
     await this.flush();
     const after = this.afterCompletion;
@@ -707,6 +718,17 @@ export class Session implements FeedSession {
     this.sendUpdates(true)
       .then(() => this.flush())
       .catch((err: unknown) => this.log.debug('idle push failed', { err: err instanceof Error ? err.message : String(err) }));
+  }
+
+  /**
+   * A peer that is not speaking IMAP (an HTTP request sent to the IMAP port by a cross-protocol attack such as
+   * ALPACA, a scanner) produces nothing but BADs before login: the third one ends the connection, as Dovecot's
+   * login process does (with `* BYE` in place of the third BAD). After login a client's mistakes are
+   * answered and the session goes on. Counts one BAD; true when this one ends the connection.
+   */
+  private tooManyBad(): boolean {
+    if (this.state.kind !== 'not-authenticated') return false;
+    return ++this.badBeforeLogin >= MAX_BAD_BEFORE_LOGIN;
   }
 
   // ---- shutdown -------------------------------------------------------------------------------------------

@@ -115,22 +115,23 @@ export async function launch(paths: Paths, flags: ServeFlags, out: (line: string
   const { openMailStore } = await import('../maildir/index.js');
   const { runServer } = await import('./serve.js');
   const { handleSignals } = await import('./shutdown.js');
-  let server;
+  const starting = runServer({
+    paths,
+    log,
+    modules,
+    overrides,
+    loadConfig,
+    openStore: (_snap, storeLog) => openMailStore({ root: dataFiles.mailRoot(paths), log: storeLog.child({ module: 'store' }), watch: true }),
+    dev: flags.dev,
+    imapIoDebug: flags.imapIoDebug,
+    gitSyncSeconds: flags.gitSyncSeconds,
+  });
+  const stopped = handleSignals(starting, { log });
   try {
-    server = await runServer({
-      paths,
-      log,
-      modules,
-      overrides,
-      loadConfig,
-      openStore: (_snap, storeLog) => openMailStore({ root: dataFiles.mailRoot(paths), log: storeLog.child({ module: 'store' }), watch: true }),
-      dev: flags.dev,
-      imapIoDebug: flags.imapIoDebug,
-      gitSyncSeconds: flags.gitSyncSeconds,
-    });
+    await starting;
   } catch (err) {
     if (err instanceof ListenError) throw new UserError(err.message);
     throw err;
   }
-  return handleSignals(server, { log });
+  return stopped;
 }

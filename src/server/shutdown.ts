@@ -2,6 +2,9 @@
 // sessions until the drain deadline (modules' stop(deadline) answers 421 / sends `* BYE`), then exit 0; a hard
 // timer a little past the deadline guarantees the process ends even if a module hangs, and a second signal
 // exits at once. SIGHUP: reload the config.
+// The handlers go in before the server starts: a process with no handler for SIGTERM or SIGHUP is killed by
+// the kernel on delivery, so a signal sent right after start-up (a supervisor, a `systemctl reload`, a test
+// reacting to the first log line) must find them in place. A signal during start-up waits for it to finish.
 import type { Logger } from '../log.js';
 import type { RunningServer } from './serve.js';
 
@@ -12,8 +15,12 @@ export interface SignalOptions {
   exit?: (code: number) => void;
 }
 
-/** Installs the handlers; resolves when the server has stopped and `exit` was called. */
-export function handleSignals(server: RunningServer, opts: SignalOptions): Promise<number> {
+/**
+ * Installs the handlers for a server that is running or starting; resolves when it has stopped and `exit`
+ * was called. If start-up fails, the handlers are removed again (the caller reports the failure).
+ */
+export function handleSignals(starting: RunningServer | Promise<RunningServer>, opts: SignalOptions): Promise<number> {
+  const server = Promise.resolve(starting);
   const drainMs = opts.drainMs ?? 25_000;
   const exit = opts.exit ?? ((code: number) => process.exit(code));
   let shuttingDown = false;
@@ -22,7 +29,7 @@ export function handleSignals(server: RunningServer, opts: SignalOptions): Promi
 
   const onHup = (): void => {
     opts.log.info('SIGHUP: reloading config');
-    void server.reload('SIGHUP');
+    server.then((s) => s.reload('SIGHUP')).catch(() => {});
   };
   const onStop = (signal: NodeJS.Signals): void => {
     if (shuttingDown) {
@@ -39,7 +46,7 @@ export function handleSignals(server: RunningServer, opts: SignalOptions): Promi
     }, drainMs + 5000);
     hard.unref();
     server
-      .stop(deadline)
+      .then((s) => s.stop(deadline))
       .then(
         () => 0,
         (err: unknown) => {
@@ -58,5 +65,10 @@ export function handleSignals(server: RunningServer, opts: SignalOptions): Promi
   process.on('SIGHUP', onHup);
   process.on('SIGTERM', onStop);
   process.on('SIGINT', onStop);
+  server.catch(() => {
+    process.off('SIGHUP', onHup);
+    process.off('SIGTERM', onStop);
+    process.off('SIGINT', onStop);
+  });
   return done;
 }

@@ -8,7 +8,8 @@ import { connect } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { everlock } from '../support/cli.js';
+import { execa } from 'execa';
+import { BIN, everlock } from '../support/cli.js';
 import { startServer } from '../support/server.js';
 import { tempDir } from '../support/tmp.js';
 import { createSelfSignedCertificate } from '../../src/server/self-signed.js';
@@ -75,6 +76,31 @@ describe('everlock serve (CLI)', () => {
     expect(wire).toMatch(/\r\n\* BYE [^\r\n]*\r\n/);
     expect(exitCode).toBe(0);
     expect(ms).toBeLessThan(5000);
+  });
+
+  it('a SIGTERM that arrives while the server is still starting stops it cleanly (exit 0), it does not kill it', async () => {
+    const home = join(await tempDir('everlock-cli-'), 'home');
+    const loopback = '127.0.0.1:0';
+    const child = execa(process.execPath, [BIN, 'serve', '--home', home, '--dev', '--frontend-smtp-listen', loopback, '--frontend-smtp-submission-listen', loopback, '--frontend-smtp-submissions-listen', loopback, '--frontend-imap-tls-listen', loopback, '--frontend-imap-starttls-listen', loopback, '--http-listen', loopback], {
+      reject: false,
+      stdin: 'ignore',
+      env: { EVERLOCK_HOME: '', EVERLOCK_CONFIG: '', EVERLOCK_DATA: '', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' },
+    });
+    // The first listener line comes before the other modules have started and before "config generation 1 live".
+    let signalled = false;
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString('utf8');
+      if (!signalled && / listener on /.test(out)) {
+        signalled = true;
+        child.kill('SIGTERM');
+      }
+    });
+    const result = await child;
+    expect(signalled).toBe(true);
+    expect(result.signal).toBeUndefined();
+    expect(result.exitCode).toBe(0);
+    expect(out).toMatch(/SIGTERM: shutting down/);
   });
 
   it('a certificate dropped into config/mail.<domain>/ is served by SNI on IMAPS and submissions without a restart', async () => {

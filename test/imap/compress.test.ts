@@ -331,25 +331,45 @@ describe('COMPRESS=DEFLATE (RFC 4978)', () => {
     c.socket.destroy();
   }, 120_000);
 
-  it('pushes IDLE updates at once through the compressed stream', async () => {
+  it('pushes IDLE updates at once through the compressed stream, with and without a compressor held', async () => {
     const { server, store } = await startRealServer();
     const box = await store.mailbox(ALICE, { create: true });
-    await box.append('INBOX', Buffer.from(SAMPLE(1)));
+    const large = SAMPLE(1) + 'A body long enough to be compressed rather than stored.\r\n'.repeat(100);
+    await box.append('INBOX', Buffer.from(large));
     const c = await loggedIn(server.port);
     await c.command('SELECT INBOX');
     await c.compress();
+    const transport = [...server.sessions][0]!.transport as DeflateTransport;
+
+    // Small responses only so far: stored blocks, no compressor.
     await c.send('c4 IDLE\r\n');
     expect(await c.response()).toBe('+ idling');
+    expect(transport.holdsCompressor).toBe(false);
     const t0 = performance.now();
     await box.append('INBOX', Buffer.from(SAMPLE(2)));
-    // Held in the compressor, the push would never arrive: the client would wait for its own DONE.
     expect(await c.response(3000)).toBe('* 2 EXISTS');
     expect(await c.response(3000)).toBe('* 2 RECENT');
     expect(performance.now() - t0).toBeLessThan(2000);
     await c.send('DONE\r\n');
     expect(await c.until('c4')).toEqual(['c4 OK IDLE terminated']);
-    const fetch = await c.command('FETCH 2 BODY.PEEK[HEADER.FIELDS (SUBJECT)]');
-    expect(fetch[0]).toContain('Subject: Message 2');
+
+    // A large response makes a compressor; the next push goes through it and must be flushed out of it at once.
+    const fetch = await c.command('FETCH 1 BODY.PEEK[]');
+    expect(fetch[0]).toContain(large);
+    expect(transport.holdsCompressor).toBe(true);
+    await c.send('c6 IDLE\r\n');
+    expect(await c.response()).toBe('+ idling');
+    const t1 = performance.now();
+    await box.append('INBOX', Buffer.from(SAMPLE(3)));
+    // Held in the compressor, the push would never arrive: the client would wait for its own DONE.
+    expect(await c.response(3000)).toBe('* 3 EXISTS');
+    expect(await c.response(3000)).toBe('* 3 RECENT');
+    expect(performance.now() - t1).toBeLessThan(2000);
+    expect(transport.holdsCompressor).toBe(true);
+    await c.send('DONE\r\n');
+    expect(await c.until('c6')).toEqual(['c6 OK IDLE terminated']);
+    const header = await c.command('FETCH 3 BODY.PEEK[HEADER.FIELDS (SUBJECT)]');
+    expect(header[0]).toContain('Subject: Message 3');
     c.socket.destroy();
   });
 
@@ -439,40 +459,55 @@ describe('COMPRESS=DEFLATE (RFC 4978)', () => {
 });
 
 describe('DeflateTransport', () => {
-  it('drops an idle compressor and goes on with a new one in the same stream the client inflates', async () => {
+  it('sends small writes as stored blocks until a large one needs a compressor, and drops an idle compressor', async () => {
     const [serverSide, clientSide] = duplexPair();
     const transport = new DeflateTransport(serverSide, { releaseAfterMs: 50 });
     const inflater = zlib.createInflateRaw();
     let text = '';
+    let wire = 0;
     let ended = false;
     inflater.on('data', (d: Buffer) => (text += d.toString()));
     inflater.on('end', () => (ended = true));
+    clientSide.on('data', (d: Buffer) => (wire += d.length));
     clientSide.pipe(inflater);
     const write = (s: string): Promise<void> => new Promise((r) => transport.write(s, () => r()));
     const arrived = async (s: string): Promise<void> => {
       for (let i = 0; i < 100 && !text.endsWith(s); i++) await new Promise((r) => setTimeout(r, 20));
       expect(text.endsWith(s)).toBe(true);
     };
+    const big = (n: number): string => `* ${n} FETCH (BODY[] {2000}\r\n${'A line of text that repeats.\r\n'.repeat(100).slice(0, 2000)})\r\n`;
 
-    await write('* OK first response, compressed and flushed\r\n');
-    await arrived('flushed\r\n');
+    let expected = '';
+    const send = async (s: string): Promise<void> => {
+      expected += s;
+      await write(s);
+      await arrived(s);
+    };
+    await send('* 1 EXISTS\r\n');
+    // Stored: the text and 5 bytes of framing, no compressor.
+    expect(transport.holdsCompressor).toBe(false);
+    expect(wire).toBe('* 1 EXISTS\r\n'.length + 5);
+    await send(big(1));
     expect(transport.holdsCompressor).toBe(true);
     const listeners = serverSide.listenerCount('close');
-    for (let round = 0; round < 3; round++) {
+    for (let round = 2; round <= 4; round++) {
       // The shared sweep runs once a second.
       for (let i = 0; i < 150 && transport.holdsCompressor; i++) await new Promise((r) => setTimeout(r, 20));
       expect(transport.holdsCompressor).toBe(false);
-      await write(`* ${round + 2} EXISTS\r\n`);
-      await arrived(`* ${round + 2} EXISTS\r\n`);
+      await send(`* ${round} EXISTS\r\n`);
+      expect(transport.holdsCompressor).toBe(false);
+      const before = wire;
+      await send(big(round));
       expect(transport.holdsCompressor).toBe(true);
+      expect(wire - before).toBeLessThan(big(round).length / 4);
     }
     // Each compressor is unpiped when dropped: no listeners pile up on the socket.
     expect(serverSide.listenerCount('close')).toBe(listeners);
-    expect(text).toBe('* OK first response, compressed and flushed\r\n* 2 EXISTS\r\n* 3 EXISTS\r\n* 4 EXISTS\r\n');
+    expect(text).toBe(expected);
     transport.end('* BYE\r\n');
     for (let i = 0; i < 100 && !ended; i++) await new Promise((r) => setTimeout(r, 20));
     expect(ended).toBe(true);
-    expect(text.endsWith('* BYE\r\n')).toBe(true);
+    expect(text).toBe(expected + '* BYE\r\n');
   });
 });
 

@@ -9,11 +9,13 @@
 //   command responses, continuation requests and IDLE pushes alike. A sync flush ends on a byte boundary with
 //   an empty, non-final stored block, which every inflater (zlib, Java's Inflater) decodes as it arrives;
 //   Dovecot does the same.
-// - The compressor of a session that has written nothing for a while is dropped (a shared sweep, no timer per
-//   session) and a fresh one made at the next write. That is safe because everything it produced was sync
-//   flushed and handed to the socket: a raw DEFLATE stream may continue with blocks from a new compressor,
-//   which never refers back to data before its start. Its window and hash tables are most of the memory of a
-//   compressed session, and thousands of sessions sit in IDLE writing nothing for minutes.
+// - A compressor (its window and hash tables, ~260 KB, most of the memory of a compressed session) exists only
+//   while the session writes in earnest. One unused for RELEASE_AFTER_MS is dropped (a shared sweep, no timer
+//   per session); without one, a small write (an IDLE push, a short response) goes out as a stored block, and
+//   a larger one makes a new compressor. Both are safe because the stream is then on a byte boundary between
+//   blocks (everything was sync flushed): a raw DEFLATE stream may go on with a stored block or with blocks
+//   from a new compressor, which never refers back to data before its start. Thousands of sessions sit in
+//   IDLE for hours, so most of them never hold a compressor.
 // - Memory stays bounded in both directions: socket -> inflater is piped (the socket pauses when the inflater
 //   is full), inflated output waits in this stream's read buffer and the inflater pauses while the session
 //   does not read (a small compressed chunk cannot expand without bound), and a write completes only after
@@ -40,6 +42,11 @@ const DEFLATE_OPTIONS: zlib.ZlibOptions = { level: 6, windowBits: 15, memLevel: 
 const INFLATE_OPTIONS: zlib.ZlibOptions = { windowBits: 15 };
 /** A compressor unused this long is dropped; interactive use keeps its dictionary, IDLE gives it up. */
 export const RELEASE_AFTER_MS = 15_000;
+/**
+ * Largest write sent as a stored block when no compressor exists: 5 bytes of framing, where a fresh compressor
+ * would save little on so few bytes of text.
+ */
+const STORED_MAX = 1024;
 
 export interface DeflateTransportOptions {
   /** Drop the compressor after this long without output (tests shorten it). */
@@ -131,6 +138,11 @@ export class DeflateTransport extends Duplex {
   }
 
   private compress(chunks: readonly Buffer[], callback: (err?: Error | null) => void): void {
+    if (!this.deflater) {
+      let size = 0;
+      for (const c of chunks) size += c.length;
+      if (size <= STORED_MAX) return this.writeStored(chunks, size, callback);
+    }
     const d = this.compressor();
     this.inFlight++;
     for (const c of chunks) d.write(c);
@@ -139,6 +151,18 @@ export class DeflateTransport extends Duplex {
       this.lastOutput = Date.now();
       callback();
     });
+  }
+
+  /** One non-final stored block (RFC 1951 §3.2.4) straight to the socket: header byte, LEN, NLEN, the bytes. */
+  private writeStored(chunks: readonly Buffer[], size: number, callback: (err?: Error | null) => void): void {
+    const block = Buffer.allocUnsafe(5 + size);
+    block[0] = 0; // BFINAL 0, BTYPE 00, the rest of the byte padding
+    block.writeUInt16LE(size, 1);
+    block.writeUInt16LE(~size & 0xffff, 3);
+    let at = 5;
+    for (const c of chunks) at += c.copy(block, at);
+    if (this.inner.write(block)) callback();
+    else this.inner.once('drain', () => callback());
   }
 
   override _read(): void {

@@ -4,11 +4,12 @@
 // otherwise unaware of it.
 //
 // Invariants:
-// - Every write the session makes is followed by a Z_SYNC_FLUSH before its callback runs (several writes queued
-//   behind a busy compressor share one flush), so the client never waits for output held in the compressor:
-//   command responses, continuation requests and IDLE pushes alike. A sync flush ends on a byte boundary with
-//   an empty, non-final stored block, which every inflater (zlib, Java's Inflater) decodes as it arrives;
-//   Dovecot does the same.
+// - Every write the session makes is on its way to the client before its callback runs: through the
+//   compressor followed by a Z_SYNC_FLUSH (several writes queued behind a busy compressor share one flush), or
+//   as a stored block (below). So the client never waits for output held in the compressor: command
+//   responses, continuation requests and IDLE pushes alike. A sync flush ends on a byte boundary with an
+//   empty, non-final stored block, which every inflater (zlib, Java's Inflater) decodes as it arrives; Dovecot
+//   flushes the same way.
 // - A compressor (its window and hash tables, ~260 KB, most of the memory of a compressed session) exists only
 //   while the session writes in earnest. One unused for RELEASE_AFTER_MS is dropped (a shared sweep, no timer
 //   per session); without one, a small write (an IDLE push, a short response) goes out as a stored block, and
@@ -47,6 +48,8 @@ export const RELEASE_AFTER_MS = 15_000;
  * would save little on so few bytes of text.
  */
 const STORED_MAX = 1024;
+/** An empty final stored block: ends the stream when no compressor exists, without making one to say so. */
+const FINAL_BLOCK = Buffer.from([0x01, 0x00, 0x00, 0xff, 0xff]);
 
 export interface DeflateTransportOptions {
   /** Drop the compressor after this long without output (tests shorten it). */
@@ -180,10 +183,15 @@ export class DeflateTransport extends Duplex {
     );
   }
 
-  /** Ends the compressed stream with a final block (Z_FINISH), then the socket. */
+  /** Ends the compressed stream with a final block (Z_FINISH, or an empty stored one), then the socket. */
   override _final(callback: (err?: Error | null) => void): void {
     this.finishing = true;
-    const d = this.compressor();
+    const d = this.deflater;
+    if (!d) {
+      this.inner.end(FINAL_BLOCK);
+      callback();
+      return;
+    }
     d.once('end', () => {
       this.inner.end();
       callback();

@@ -428,6 +428,21 @@ describe('COMPRESS=DEFLATE (RFC 4978)', () => {
     next.socket.destroy();
   });
 
+  it('answers an over-long line that inflates from a few KB to 64 MB, and goes on', async () => {
+    const { server } = await startRealServer();
+    const c = await loggedIn(server.port);
+    await c.compress();
+    const before = c.wireOut;
+    // One line far past the line limit, 64 MB once inflated: it is skipped as it inflates, never held whole.
+    const line = Buffer.alloc(64 * 1024 * 1024, 'A');
+    line.write('x1 NOOP ', 0);
+    await c.send(Buffer.concat([line, Buffer.from('\r\n')]));
+    expect(c.wireOut - before).toBeLessThan(256 * 1024);
+    expect(await c.response(30_000)).toBe('x1 BAD Command line too long');
+    expect(last(await c.command('NOOP'))).toBe('c3 OK NOOP completed');
+    c.socket.destroy();
+  }, 60_000);
+
   it('holds a large FETCH back while the client does not read, and delivers all of it afterwards', async () => {
     const { server, store } = await startRealServer();
     const box = await store.mailbox(ALICE, { create: true });

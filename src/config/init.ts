@@ -25,6 +25,7 @@ const SERVER_TEMPLATE = `# everlock server settings. Every field is optional; fl
 # auth_failures_per_minute = 5
 # auth_lockout_seconds = 60
 # imap_idle_timeout_seconds = 1800
+# imap_commands_per_second = 200      # an IMAP session over this rate is slowed down, not refused
 #
 # [passwords]
 # scrypt_ln = 17                      # cost of new password hashes: 2^17, 128 MiB, OWASP's scrypt minimum

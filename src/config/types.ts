@@ -82,6 +82,8 @@ export interface LimitSettings {
   readonly authLockoutSeconds: number; // 60
   readonly imapIdleTimeoutSeconds: number; // 1800
   readonly imapMaxLineBytes: number;
+  /** Commands per second an IMAP session may send before it is slowed down. */
+  readonly imapCommandsPerSecond: number; // 200
 }
 
 export interface ServerSettings {

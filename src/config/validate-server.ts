@@ -32,6 +32,7 @@ export const DEFAULT_LIMITS: LimitSettings = {
   authLockoutSeconds: 60,
   imapIdleTimeoutSeconds: 1800,
   imapMaxLineBytes: 64 * 1024,
+  imapCommandsPerSecond: 200,
 };
 
 export function defaultServerSettings(): ServerSettings {
@@ -59,6 +60,7 @@ const LIMIT_KEYS: Record<string, keyof LimitSettings> = {
   auth_lockout_seconds: 'authLockoutSeconds',
   imap_idle_timeout_seconds: 'imapIdleTimeoutSeconds',
   imap_max_line_bytes: 'imapMaxLineBytes',
+  imap_commands_per_second: 'imapCommandsPerSecond',
 };
 
 /** The value of a `[listen]` key or listen flag that means "no listener" (RFC 8314 set-ups turn 143 and 587 off). */

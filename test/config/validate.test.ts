@@ -23,6 +23,7 @@ const cases: Case[] = [
   { name: 'empty listen address', files: { 'everlock.toml': '[listen]\nsmtp = "0.0.0.0:25"\nimap_starttls = ""\n' }, file: 'everlock.toml', line: 3, message: /^"" is not a listen address \(host:port, \[ipv6\]:port or "off"\)$/ },
   { name: 'listen off in capitals', files: { 'everlock.toml': '[listen]\n\nsubmission = "OFF"\n' }, file: 'everlock.toml', line: 3, message: /^"OFF" is not a listen address/ },
   { name: 'listen off as a boolean', files: { 'everlock.toml': '[listen]\nimap_starttls = false\n' }, file: 'everlock.toml', line: 2, message: /"imap_starttls" must be a string/ },
+  { name: 'IMAP command rate of zero', files: { 'everlock.toml': '[limits]\nimap_commands_per_second = 0\n' }, file: 'everlock.toml', line: 2, message: /"imap_commands_per_second" must be an integer/ },
   { name: 'scrypt cost out of range', files: { 'everlock.toml': '[passwords]\nscrypt_ln = 9\n' }, file: 'everlock.toml', line: 2, message: /"scrypt_ln" must be an integer from 10 to 20/ },
   { name: 'unknown passwords key', files: { 'everlock.toml': '[passwords]\nscrypt_n = 17\n' }, file: 'everlock.toml', line: 2, message: /did you mean "scrypt_ln"/ },
   { name: 'bad route', files: { 'everlock.toml': '[routes]\n"example.org" = "host:port:x"\n' }, file: 'everlock.toml', line: 2, message: /not a host or host:port/ },
@@ -78,6 +79,7 @@ describe('config validation', () => {
     expect(snap.server.listen.smtp).toBe('127.0.0.1:2525');
     expect(snap.server.listen.submission).toBe('0.0.0.0:587');
     expect(snap.server.limits.maxRecipients).toBe(7);
+    expect(snap.server.limits.imapCommandsPerSecond).toBe(200);
     expect(snap.server.routes?.get('example.org')).toBe('127.0.0.1:2526,[::1]:25');
     expect(snap.server.limits.maxMessageBytes).toBe(50 * 1024 * 1024);
     expect(snap.domains.get('example.com')?.outbound.dkim.selector).toBe('s1');

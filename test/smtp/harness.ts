@@ -64,6 +64,7 @@ const fastLimits = {
   authLockoutSeconds: 60,
   imapIdleTimeoutSeconds: 1800,
   imapMaxLineBytes: 65536,
+  imapCommandsPerSecond: 200,
 };
 
 export async function writeHome(home: string, opts: HarnessOptions): Promise<Paths> {

@@ -63,13 +63,16 @@ export interface ImapServer {
   readonly sessions: ReadonlySet<Session>;
   /** Re-reads `tls()` for the default certificate of an implicit-TLS listener (certificates changed). */
   refreshTls(): void;
+  /** New limits and insecure-auth policy (a config reload): sessions opened from now on use them. */
+  configure(update: Pick<ImapServerOptions, 'limits' | 'allowInsecureAuth'>): void;
   /** Stops accepting, says `* BYE` to every session, and waits for them to close until `deadline`. */
   stop(deadline?: number): Promise<void>;
 }
 
 export async function startImapServer(opts: ImapServerOptions): Promise<ImapServer> {
   const log = (opts.log ?? silentLogger).child({ module: 'imap' });
-  const limits: SessionLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  let limits: SessionLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  let allowInsecureAuth = opts.allowInsecureAuth;
   const throttle = opts.throttle ?? new AuthThrottle({ maxFailures: 5, lockoutSeconds: 60 });
   const sessions = new Set<Session>();
   let counter = 0;
@@ -106,7 +109,7 @@ export async function startImapServer(opts: ImapServerOptions): Promise<ImapServ
       limits,
       secure,
       startTls: secure ? undefined : startTls,
-      allowInsecureAuth: typeof opts.allowInsecureAuth === 'function' ? opts.allowInsecureAuth(remoteAddress) : (opts.allowInsecureAuth ?? false),
+      allowInsecureAuth: typeof allowInsecureAuth === 'function' ? allowInsecureAuth(remoteAddress) : (allowInsecureAuth ?? false),
       remoteAddress,
       ioDebug: opts.ioDebug,
       hostname: opts.hostname,
@@ -138,6 +141,10 @@ export async function startImapServer(opts: ImapServerOptions): Promise<ImapServ
     host: addr.address,
     port: addr.port,
     sessions,
+    configure(update) {
+      if (update.limits) limits = { ...DEFAULT_LIMITS, ...update.limits };
+      if (update.allowInsecureAuth !== undefined) allowInsecureAuth = update.allowInsecureAuth;
+    },
     refreshTls() {
       // STARTTLS reads opts.tls() per connection already; a tls.Server keeps its default context until told.
       if (opts.implicitTls && opts.tls) (server as tls.Server).setSecureContext({ ...opts.tls(), minVersion: MIN_TLS });

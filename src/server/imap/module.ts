@@ -8,6 +8,7 @@ import { splitListenAddress } from '../listen-address.js';
 import { ListenError, type Listening, type ModuleHealth, type ServerContext, type ServerModule } from '../module.js';
 import type { Authenticator, ImapIdentity } from './auth.js';
 import { DEFAULT_LIMITS, startImapServer, type ImapServer } from './listener.js';
+import type { SessionLimits } from './session/session.js';
 import { insecureAuthPolicy } from '../insecure-auth.js';
 import { countConnection } from '../metrics.js';
 
@@ -27,17 +28,30 @@ export function identityFor(snap: ConfigSnapshot, login: string): ImapIdentity |
   return { login: user.login, personal, quotaBytes: user.quotaBytes, shared };
 }
 
+/** What the limits of a config mean for new IMAP sessions. */
+function sessionLimitsOf(snap: ConfigSnapshot): Partial<SessionLimits> {
+  const limits = snap.server.limits;
+  return {
+    maxLineBytes: limits.imapMaxLineBytes || DEFAULT_LIMITS.maxLineBytes,
+    maxMessageBytes: limits.maxMessageBytes || DEFAULT_LIMITS.maxMessageBytes,
+    idleTimeoutMs: (limits.imapIdleTimeoutSeconds || 1800) * 1000,
+    commandsPerSecond: limits.imapCommandsPerSecond,
+  };
+}
+
 export function createImapModule(opts: ImapModuleOptions = {}): ServerModule {
   let health: ModuleHealth = 'stopped';
   const servers: ImapServer[] = [];
   let throttle: AuthThrottle | undefined;
   let unsubscribe: (() => void) | undefined;
+  let dev = false;
 
   return {
     name: 'imap',
     async start(ctx: ServerContext): Promise<readonly Listening[]> {
       health = 'starting';
       const snap = ctx.config();
+      dev = ctx.dev;
       const limits = snap.server.limits;
       throttle = new AuthThrottle({ maxFailures: limits.authFailuresPerMinute, lockoutSeconds: limits.authLockoutSeconds });
       const auth: Authenticator = async (login, password) => {
@@ -46,11 +60,7 @@ export function createImapModule(opts: ImapModuleOptions = {}): ServerModule {
         ctx.metrics.inc('everlock_imap_auth_total', { result: user ? 'success' : 'failure' });
         return user ? identityFor(current, user.login) : null;
       };
-      const sessionLimits = {
-        maxLineBytes: limits.imapMaxLineBytes || DEFAULT_LIMITS.maxLineBytes,
-        maxMessageBytes: limits.maxMessageBytes || DEFAULT_LIMITS.maxMessageBytes,
-        idleTimeoutMs: (limits.imapIdleTimeoutSeconds || 1800) * 1000,
-      };
+      const sessionLimits = sessionLimitsOf(snap);
       const listeners: [string, string | undefined, boolean][] = [
         ['IMAP (TLS)', snap.server.listen.imapTls, true],
         ['IMAP', snap.server.listen.imapStarttls, false],
@@ -93,6 +103,8 @@ export function createImapModule(opts: ImapModuleOptions = {}): ServerModule {
     },
     reload(snapshot: ConfigSnapshot) {
       throttle?.configure({ maxFailures: snapshot.server.limits.authFailuresPerMinute, lockoutSeconds: snapshot.server.limits.authLockoutSeconds });
+      const update = { limits: sessionLimitsOf(snapshot), allowInsecureAuth: insecureAuthPolicy(snapshot.server.allowInsecureAuth, dev) };
+      for (const s of servers) s.configure(update);
     },
     async stop(deadline: number) {
       health = 'stopping';

@@ -24,6 +24,7 @@ import { feedFor, type FeedSession } from './folder-feed.js';
 import { traceLine } from './trace.js';
 import { FieldLogger } from './field-logger.js';
 import { idleSweeper } from './idle-sweeper.js';
+import { CommandPace } from './pace.js';
 
 export interface SessionLimits {
   /** Longest command line (without literals). */
@@ -34,6 +35,8 @@ export interface SessionLimits {
   readonly maxPipelined: number;
   /** Inactivity before `* BYE Autologout`. */
   readonly idleTimeoutMs: number;
+  /** Commands per second before the session is slowed down (pace.ts); 0 or absent: no limit. */
+  readonly commandsPerSecond?: number | undefined;
 }
 
 export interface SessionOptions {
@@ -134,6 +137,7 @@ export class Session implements FeedSession {
   lastActive = Date.now();
   /** BAD answers given before login (see tooManyBad). */
   private badBeforeLogin = 0;
+  private pace: CommandPace | undefined;
   /** The session of each transport, so the socket listeners below are three functions for all sessions. */
   private static readonly owners = new WeakMap<Duplex, Session>();
 
@@ -379,7 +383,11 @@ export class Session implements FeedSession {
           if (waiting && item.kind === 'command') {
             this.suspended = undefined;
             await this.finish(waiting.tag, waiting.spec, waiting.uid, await this.resumeWith(waiting, item.data));
-          } else if (item.kind === 'command') await this.execute(item.data);
+          } else if (item.kind === 'command') {
+            await this.paced();
+            if (this.closed) break;
+            await this.execute(item.data);
+          }
           else {
             if (/^\S+ BAD /.test(item.text) && this.tooManyBad()) this.bye('Too many invalid commands');
             else {
@@ -718,6 +726,16 @@ export class Session implements FeedSession {
     this.sendUpdates(true)
       .then(() => this.flush())
       .catch((err: unknown) => this.log.debug('idle push failed', { err: err instanceof Error ? err.message : String(err) }));
+  }
+
+  /** Waits while the session is over its command rate. */
+  private async paced(): Promise<void> {
+    const rate = this.opts.limits.commandsPerSecond;
+    if (!rate || rate <= 0) return;
+    const wait = (this.pace ??= new CommandPace(rate)).take();
+    if (wait === 0) return;
+    this.log.debug('command rate exceeded: slowing down', { waitMs: wait, perSecond: rate });
+    await new Promise((resolve) => setTimeout(resolve, wait));
   }
 
   /**

@@ -23,6 +23,7 @@ export const compress: CommandSpec = {
         transport.on('error', (err: Error) => {
           if (err instanceof CompressedInputError) session.log.info('closing connection: invalid compressed input', { err: err.zlibError.message });
         });
+        session.log.debug('COMPRESS=DEFLATE active');
         return transport;
       });
     return ok('DEFLATE active');

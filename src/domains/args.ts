@@ -10,14 +10,14 @@ export function parsePairs(args: readonly string[], known: readonly string[], wh
   const out: [string, string][] = [];
   for (const arg of args) {
     const eq = arg.indexOf('=');
-    if (eq <= 0) throw new UserError(`"${arg}" is not key=value (${what} keys: ${known.join(', ')})`);
+    if (eq <= 0) throw new UserError(`"${arg}" is not key=value (${what} keys: ${known.join(', ')})`, 2);
     const key = arg.slice(0, eq).trim().toLowerCase();
     const value = arg.slice(eq + 1).trim();
     if (!known.includes(key)) {
       const hint = didYouMean(key, known);
-      throw new UserError(`unknown ${what} key "${key}"${hint ? ` (did you mean "${hint}"?)` : ` (known: ${known.join(', ')})`}`);
+      throw new UserError(`unknown ${what} key "${key}"${hint ? ` (did you mean "${hint}"?)` : ` (known: ${known.join(', ')})`}`, 2);
     }
-    if (seen.has(key)) throw new UserError(`"${key}" is given twice`);
+    if (seen.has(key)) throw new UserError(`"${key}" is given twice`, 2);
     seen.add(key);
     out.push([key, value]);
   }

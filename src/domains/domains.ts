@@ -141,7 +141,7 @@ export const SET_KEYS = [
  * `mx_override=`, `dkim_published=`). Turning DKIM on generates the missing keys, as Everlock does.
  */
 export async function setDomain(paths: Paths, name: string, args: readonly string[], opts: EditOptions): Promise<{ domain: DomainConfig; keys: KeyResult[] }> {
-  if (args.length === 0) throw new UserError(`nothing to set (keys: ${SET_KEYS.join(', ')})`);
+  if (args.length === 0) throw new UserError(`nothing to set (keys: ${SET_KEYS.join(', ')})`, 2);
   const pairs = parsePairs(args, SET_KEYS, 'domain');
   const snap = await loadConfig(paths);
   const before = requireDomain(snap, name);

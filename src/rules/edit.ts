@@ -48,18 +48,18 @@ export function ruleFromArgs(id: string, args: readonly string[]): Doc {
   const action: Doc = {};
   for (const arg of args) {
     const eq = arg.indexOf('=');
-    if (eq <= 0) throw new UserError(`"${arg}" is not key=value (e.g. type=store folder=Receipts subject_contains=Invoice)`);
+    if (eq <= 0) throw new UserError(`"${arg}" is not key=value (e.g. type=store folder=Receipts subject_contains=Invoice)`, 2);
     const key = arg.slice(0, eq).trim();
     const value = arg.slice(eq + 1);
     if (!CREATE_KEYS.includes(key)) {
       const hint = didYouMean(key, CREATE_KEYS);
-      throw new UserError(`unknown rule key "${key}"${hint ? ` (did you mean "${hint}"?)` : ` (known: ${CREATE_KEYS.join(', ')})`}`);
+      throw new UserError(`unknown rule key "${key}"${hint ? ` (did you mean "${hint}"?)` : ` (known: ${CREATE_KEYS.join(', ')})`}`, 2);
     }
     const target = ACTION_KEYS.includes(key) ? action : rule;
-    if (key in target) throw new UserError(`"${key}" is given twice`);
+    if (key in target) throw new UserError(`"${key}" is given twice`, 2);
     target[key] = typedValue(key, value);
   }
-  if (action.type === undefined) throw new UserError(`the rule needs an action: type=${Object.keys(ACTION_FIELDS).join('|')}`);
+  if (action.type === undefined) throw new UserError(`the rule needs an action: type=${Object.keys(ACTION_FIELDS).join('|')}`, 2);
   // `type` first, so the written TOML reads naturally.
   rule.action = { type: action.type, ...action };
   return rule;

@@ -94,6 +94,19 @@ describe.concurrent('bad input changes nothing', () => {
   });
 });
 
+describe('exit codes', () => {
+  it('a malformed key=value argument is a usage error (2); a well-formed request that cannot be done is 1', async () => {
+    const own = await home.copy();
+    expect((await own.run('mail', 'domains', 'set', 'example.com', 'hostnme=x')).exitCode).toBe(2);
+    expect((await own.run('mail', 'domains', 'set', 'example.com', 'auth=on', 'auth=off')).exitCode).toBe(2);
+    expect((await own.run('mail', 'domains', 'set', 'example.com', 'submission')).exitCode).toBe(2);
+    expect((await own.run('mail', 'domains', 'set', 'example.com')).exitCode).toBe(2);
+    expect((await own.run('mail', 'rules', 'create', 'rule-x', 'type=store', 'foldr=X')).exitCode).toBe(2);
+    expect((await own.run('mail', 'domains', 'set', 'nope.example', 'submission=on')).exitCode).toBe(1);
+    expect(await own.fingerprint()).toEqual(before);
+  });
+});
+
 describe('an unreadable rules.toml', () => {
   it('is named in one line by every command that reads it, and nothing changes', async () => {
     const own = await home.copy();

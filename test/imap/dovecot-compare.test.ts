@@ -36,4 +36,15 @@ describe('transcript comparison', () => {
     expect(run('c SEARCH 5:*')).toBe('');
     expect(run('c SEARCH 4:*')).not.toBe('');
   });
+
+  it('forgives which of two sessions got \\Recent for a message appended during IDLE only in that scenario', () => {
+    const run = (scenario: string): string =>
+      compareTranscripts(
+        scenario,
+        ['C: d IDLE', 'S: + idling', '@2 C: e APPEND INBOX {3+}\\r\\nx\\r\\n', '@2 S: * 4 EXISTS', '@2 S: * 1 RECENT', '@2 S: e OK [APPENDUID 9 4] done', 'S: * 4 EXISTS', 'S: * 3 RECENT'],
+        ['C: d IDLE', 'S: + idling', '@2 C: e APPEND INBOX {3+}\\r\\nx\\r\\n', '@2 S: * 4 EXISTS', '@2 S: * 0 RECENT', '@2 S: e OK [APPENDUID 9 4] done', 'S: * 4 EXISTS', 'S: * 4 RECENT'],
+      ).delta;
+    expect(run('idle push')).toBe('');
+    expect(run('two sessions')).not.toBe('');
+  });
 });

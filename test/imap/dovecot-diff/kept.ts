@@ -362,6 +362,12 @@ export const KEPT: readonly Kept[] = [
 
   pairs('part-below-leaf', (d, e) => d.replace('BODY[3.1.1] {11}\r\nInner text.', 'BODY[3.1.1] ""') === e, { command: /BODY\[3\.1\.1\]/ }),
 
+  // A message APPENDed by one session while another, with the same mailbox selected, sits in IDLE: \Recent goes
+  // to whichever session is told first (RFC 3501 §2.3.2). Dovecot's appender always wins; in everlock the IDLE
+  // push and the APPEND's own reply race, so the RECENT counts of both sessions (and what follows from them)
+  // may differ by that one message.
+  lines('recent-race-idle-append', { scenario: /^idle push$/, command: /./, dovecotMay: [/^\* \d+ RECENT$/], everlockMay: [/^\* \d+ RECENT$/] }),
+
   // `* n RECENT` follows every `* n EXISTS` (RFC 3501 §7.3.2), also when the count is the one last sent.
   {
     id: 'recent-with-exists',

@@ -16,7 +16,7 @@ describe('not authenticated', () => {
     const h = await openSession();
     await transcript(h.client, `
       C: a1 CAPABILITY
-      S: * CAPABILITY IMAP4rev1 SASL-IR ID ENABLE IDLE LITERAL+ AUTH=PLAIN APPENDLIMIT=52428800
+      S: * CAPABILITY IMAP4rev1 IMAP4rev2 SASL-IR ID ENABLE IDLE LITERAL+ AUTH=PLAIN APPENDLIMIT=52428800
       S: a1 OK Capability completed
       C: a2 NOOP
       S: a2 OK NOOP completed
@@ -42,7 +42,7 @@ describe('not authenticated', () => {
     const h = await openSession({ secure: false });
     await transcript(h.client, `
       C: a1 CAPABILITY
-      S: * CAPABILITY IMAP4rev1 SASL-IR ID ENABLE IDLE LITERAL+ LOGINDISABLED APPENDLIMIT=52428800
+      S: * CAPABILITY IMAP4rev1 IMAP4rev2 SASL-IR ID ENABLE IDLE LITERAL+ LOGINDISABLED APPENDLIMIT=52428800
       S: a1 OK Capability completed
       C: a2 LOGIN alice@example.com secret
       S: a2 NO [PRIVACYREQUIRED] Plaintext authentication is disabled; use STARTTLS

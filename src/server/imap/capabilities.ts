@@ -24,6 +24,8 @@ const fixed = (n: string) => (): string => n;
 
 const TABLE: readonly Row[] = [
   { name: fixed('IMAP4rev1'), rfc: 'RFC 3501', when: always },
+  // Both: a session is IMAP4rev1 until the client sends ENABLE IMAP4rev2 (RFC 9051 §6.3.1).
+  { name: fixed('IMAP4rev2'), rfc: 'RFC 9051', when: always },
   { name: fixed('SASL-IR'), rfc: 'RFC 4959', when: always },
   { name: fixed('ID'), rfc: 'RFC 2971', when: always },
   { name: fixed('ENABLE'), rfc: 'RFC 5161', when: always },

@@ -1,6 +1,7 @@
 // RFC 9051 §6.4.4 SEARCH [SP "RETURN" SP "(" ... ")"] [SP "CHARSET" SP astring] 1*(SP search-key); UID SEARCH.
 // RETURN gives ESEARCH (RFC 4731: MIN MAX COUNT ALL) and SAVE (RFC 5182 `$`); MODSEQ keys add
-// `(MODSEQ n)` (RFC 7162 §3.1.5). Key evaluation lives in ../search/evaluate.ts.
+// `(MODSEQ n)` (RFC 7162 §3.1.5). Once IMAP4rev2 is enabled a plain SEARCH is answered with ESEARCH too, as
+// RETURN () would be (RFC 9051 §6.4.4, §7.3.4). Key evaluation lives in ../search/evaluate.ts.
 import { isSearchCharset, searchMessages } from '../search/evaluate.js';
 import { no, ok } from '../errors.js';
 import type { SearchKey, SearchReturnOption } from '../protocol/ast.js';
@@ -82,7 +83,9 @@ export const search: CommandSpec = {
     const highest = modseqWanted && seqs.length ? Math.max(...seqs.map((n) => view.messages[n - 1]!.modseq)) : undefined;
     const ret = program.returnOptions;
     if (ret?.includes('SAVE')) view.savedResult = savedPart(seqs, ret).map((n) => view.messages[n - 1]!.uid);
-    if (ret === undefined) {
+    if (ret === undefined && session.isEnabled('IMAP4rev2')) {
+      session.send(esearchResponse(tag, uid, results, [], highest));
+    } else if (ret === undefined) {
       const line: Value[] = [atom('SEARCH'), ...results];
       if (highest !== undefined) line.push([atom('MODSEQ'), highest]);
       session.send(line);

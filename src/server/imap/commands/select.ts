@@ -1,9 +1,11 @@
 // RFC 9051 §6.3.2 SELECT mailbox [SP "(" select-param *(SP select-param) ")"], and §6.3.3 EXAMINE (read-only).
 // Select params: CONDSTORE, QRESYNC (uidvalidity mod-sequence [known-uids]) (RFC 7162 §3.2.5).
+// IMAP4rev1 sessions get RFC 3501 §6.3.1's responses (RECENT, OK [UNSEEN]); once IMAP4rev2 is enabled,
+// RFC 9051 §6.3.2's: neither of those, and a LIST response for the mailbox instead.
 import { ok, type Completion } from '../errors.js';
-import { resolveFolder } from '../namespaces.js';
+import { resolveFolder, SEPARATOR, type ResolvedFolder } from '../namespaces.js';
 import type { SequenceSet } from '../protocol/ast.js';
-import { atom, Raw } from '../protocol/values.js';
+import { atom, MailboxName, Raw, str, type Value } from '../protocol/values.js';
 import { formatUidSet } from '../session/sequence.js';
 import { MailboxView } from '../session/view.js';
 import type { Session } from '../session/session.js';
@@ -60,6 +62,8 @@ async function openMailbox({ p, session, name: command }: CommandContext): Promi
     throw err;
   }
   const view = new MailboxView(folder, name, readOnly, state);
+  const rev2 = session.isEnabled('IMAP4rev2');
+  view.noRecent = rev2;
   view.unsubscribe = session.watch(view);
   session.state = { kind: 'selected', user, view };
   if (condstore || qresync) {
@@ -68,20 +72,38 @@ async function openMailbox({ p, session, name: command }: CommandContext): Promi
     session.condstoreActive = true;
   }
   await view.claimRecent();
-  announce(session, view, qresync);
+  announce(session, view, qresync, rev2 ? await listResponse(target, name) : undefined);
   return ok(`${command} completed`, readOnly ? 'READ-ONLY' : 'READ-WRITE');
 }
 
-function announce(session: Session, view: MailboxView, qresync: Qresync | undefined): void {
+/**
+ * The `* LIST` response IMAP4rev2 requires of SELECT and EXAMINE (RFC 9051 §6.3.2), with the attributes a
+ * plain LIST gives the mailbox, so they are accurate.
+ */
+async function listResponse(target: ResolvedFolder, name: string): Promise<Value[]> {
+  const info = (await target.mailbox.listFolders()).find((f) => f.name === target.folder);
+  const attrs: Value[] = [];
+  if (info) {
+    attrs.push(atom(info.hasChildren ? '\\HasChildren' : '\\HasNoChildren'));
+    if (info.specialUse) attrs.push(atom(info.specialUse));
+  }
+  return [atom('LIST'), attrs, str(SEPARATOR), new MailboxName(name)];
+}
+
+/** `list`: IMAP4rev2's LIST response, which also means no RECENT and no OK [UNSEEN] (RFC 9051 Appendix E). */
+function announce(session: Session, view: MailboxView, qresync: Qresync | undefined, list: Value[] | undefined): void {
   const state = view.folder.state();
   for (const l of view.flagsResponses()) session.send(l);
   session.send([view.exists, atom('EXISTS')]);
-  session.send([view.recent.size, atom('RECENT')]);
-  const firstUnseen = view.messages.findIndex((m) => !m.flags.includes('\\Seen'));
-  if (firstUnseen >= 0) session.sendLine(`* OK [UNSEEN ${firstUnseen + 1}] First unseen`);
+  if (!list) {
+    session.send([view.recent.size, atom('RECENT')]);
+    const firstUnseen = view.messages.findIndex((m) => !m.flags.includes('\\Seen'));
+    if (firstUnseen >= 0) session.sendLine(`* OK [UNSEEN ${firstUnseen + 1}] First unseen`);
+  }
   session.sendLine(`* OK [UIDVALIDITY ${state.uidValidity}] UIDs valid`);
   session.sendLine(`* OK [UIDNEXT ${state.uidNext}] Predicted next UID`);
   session.sendLine(`* OK [HIGHESTMODSEQ ${state.highestModSeq}] Highest`);
+  if (list) session.send(list);
   if (qresync && qresync.uidValidity === state.uidValidity) {
     const existing = new Set(view.messages.map((m) => m.uid));
     const known: number[] = [];

@@ -89,11 +89,12 @@ function diffOf(prev: readonly MessageInfo[], next: readonly MessageInfo[]): Dif
 
 /**
  * The response bytes of a change for one variant of session (shared by every session of that variant).
- * `recent`: for an expunge that took \Recent messages from the session, its new `* n RECENT` count.
+ * For new mail the variant is the session's \Recent count, or -1 for a session without \Recent (IMAP4rev2:
+ * EXISTS alone). `recent`: for an expunge that took \Recent messages from the session, its new `* n RECENT` count.
  */
 function render(diff: Diff, next: readonly MessageInfo[], variant: number, recent?: number): Buffer {
   let text = '';
-  if (diff.kind === 'append') text = `* ${next.length} EXISTS\r\n* ${variant} RECENT\r\n`;
+  if (diff.kind === 'append') text = variant < 0 ? `* ${next.length} EXISTS\r\n` : `* ${next.length} EXISTS\r\n* ${variant} RECENT\r\n`;
   else if (diff.kind === 'flags') {
     for (const i of diff.changed) {
       const m = next[i]!;
@@ -177,8 +178,9 @@ export class FolderFeed {
     if (diff?.kind === 'append' && idlers.length > 0) {
       // \Recent goes to exactly one session: claimed once here, for the first idler that may take it.
       // Read-only idlers see it too, without taking it; they look first, before the claim takes it.
-      const taker = idlers.find(([, v]) => !v.readOnly);
-      const peekers = idlers.filter(([, v]) => v.readOnly);
+      // IMAP4rev2 sessions have no \Recent: they neither take it nor see it.
+      const taker = idlers.find(([, v]) => !v.readOnly && !v.noRecent);
+      const peekers = idlers.filter(([, v]) => v.readOnly && !v.noRecent);
       if (taker || peekers.length > 0) {
         try {
           if (peekers.length > 0 && this.folder.peekRecent) {
@@ -210,7 +212,7 @@ export class FolderFeed {
       let variant: number;
       /** Set when expunges took \Recent messages from this session: the new count follows them. */
       let recent: number | undefined;
-      if (diff.kind === 'append') variant = view.recent.size;
+      if (diff.kind === 'append') variant = view.noRecent ? -1 : view.recent.size;
       else if (diff.kind === 'flags') variant = session.wantsModseq() ? 1 : 0;
       else {
         const before = view.recent.size;

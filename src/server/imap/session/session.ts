@@ -98,7 +98,7 @@ const FLUSH_AT = 64 * 1024;
 
 export class Session implements FeedSession {
   state: SessionState = { kind: 'not-authenticated' };
-  /** ENABLEd extensions (RFC 5161): CONDSTORE, QRESYNC, UTF8=ACCEPT. */
+  /** ENABLEd extensions (RFC 5161): CONDSTORE, QRESYNC, UTF8=ACCEPT, IMAP4rev2. */
   get enabled(): Set<string> {
     return (this.enabledSet ??= new Set());
   }
@@ -516,12 +516,17 @@ export class Session implements FeedSession {
     return this.enabledSet?.has(capability) ?? false;
   }
 
+  /** Mailbox names are UTF-8 on the wire, not modified UTF-7: after UTF8=ACCEPT or IMAP4rev2 (RFC 9051 §5.1). */
+  private utf8Names(): boolean {
+    return this.isEnabled('UTF8=ACCEPT') || this.isEnabled('IMAP4rev2');
+  }
+
   encodeOptions(): { utf8: boolean } {
-    return { utf8: this.isEnabled('UTF8=ACCEPT') };
+    return { utf8: this.utf8Names() };
   }
 
   parserOptions(): { utf8: boolean } {
-    return { utf8: this.isEnabled('UTF8=ACCEPT') };
+    return { utf8: this.utf8Names() };
   }
 
   // ---- command execution ----------------------------------------------------------------------------------
@@ -628,7 +633,8 @@ export class Session implements FeedSession {
     for (const l of lines) {
       this.send(l);
       // RECENT follows every EXISTS (RFC 3501 §7.3.2): new messages are claimed for this session first.
-      if (l[1] instanceof Atom && l[1].value === 'EXISTS') {
+      // IMAP4rev2 has neither (view.noRecent).
+      if (l[1] instanceof Atom && l[1].value === 'EXISTS' && !view.noRecent) {
         await view.claimRecent();
         this.send([view.recent.size, atom('RECENT')]);
         recentSent = true;

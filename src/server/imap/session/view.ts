@@ -36,6 +36,11 @@ export class MailboxView {
   uidNext: number;
   /** Unsubscribes from the folder's change feed (set once the session subscribed). */
   unsubscribe: () => void = () => {};
+  /**
+   * The session enabled IMAP4rev2, which has no \Recent (RFC 9051 Appendix E): it takes none, so IMAP4rev1
+   * sessions on the folder still see new mail as \Recent, and it is told of none (no RECENT, no \Recent flag).
+   */
+  noRecent = false;
 
   constructor(
     readonly folder: Folder,
@@ -67,7 +72,14 @@ export class MailboxView {
 
   /** This session holds \Recent for these (claimed by it). */
   addRecent(uids: Iterable<number>): void {
+    if (this.noRecent) return;
     for (const u of uids) (this.recentSet ??= new Set()).add(u);
+  }
+
+  /** From now on the session has no \Recent (IMAP4rev2 enabled while this view is selected). */
+  dropRecent(): void {
+    this.noRecent = true;
+    this.recentSet = undefined;
   }
 
   /** These were expunged and announced: this session no longer holds \Recent for them. */
@@ -192,6 +204,7 @@ export class MailboxView {
    * them as \Recent without taking them: the next session sees them too (RFC 3501 §2.3.2, §6.3.2).
    */
   async claimRecent(): Promise<boolean> {
+    if (this.noRecent) return false;
     // Only messages this session has been told of (EXISTS): one that arrived since is claimed with its EXISTS.
     const upTo = this.messages.length > 0 ? this.messages[this.messages.length - 1]!.uid : 0;
     if (upTo === 0) return false;

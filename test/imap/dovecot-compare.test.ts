@@ -47,4 +47,18 @@ describe('transcript comparison', () => {
     expect(run('idle push')).toBe('');
     expect(run('two sessions')).not.toBe('');
   });
+
+  it('hides an INTERNALDATE taken from the clock (within minutes of now), not a date the scenario gave', () => {
+    const imapDate = (t: number): string => {
+      const d = new Date(t);
+      const mon = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][d.getUTCMonth()];
+      const two = (n: number): string => String(n).padStart(2, '0');
+      return `${two(d.getUTCDate())}-${mon}-${d.getUTCFullYear()} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +0000`;
+    };
+    const run = (a: number, b: number): string =>
+      compareTranscripts('x', ['C: j FETCH 1 (INTERNALDATE)', `S: * 1 FETCH (INTERNALDATE "${imapDate(a)}")`, 'S: j OK done'], ['C: j FETCH 1 (INTERNALDATE)', `S: * 1 FETCH (INTERNALDATE "${imapDate(b)}")`, 'S: j OK done']).delta;
+    const now = Date.now();
+    expect(run(now, now + 1000)).toBe('');
+    expect(run(Date.UTC(2026, 0, 2, 19, 32, 3), Date.UTC(2026, 0, 2, 19, 32, 4))).not.toBe('');
+  });
 });

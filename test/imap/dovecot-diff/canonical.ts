@@ -82,7 +82,16 @@ function canonicalSection(name: string): string {
   return name.replace(/(HEADER\.FIELDS(?:\.NOT)? \()([^)]*)\)/i, (_m, head: string, names: string) => `${head.toUpperCase()}${names.toUpperCase()})`);
 }
 
-/** `* n FETCH (...)`: items sorted by name, flags sorted, MODSEQ values hidden. */
+/**
+ * An INTERNALDATE the server took from its clock (APPEND without a date): the two servers get the command at
+ * slightly different moments, possibly on either side of a second. Dates a scenario gives are far from now.
+ */
+function isNow(quoted: string): boolean {
+  const t = Date.parse(quoted.replace(/^"|"$/g, '').replace(/^(\d{1,2})-(\w{3})-(\d{4}) /, '$2 $1 $3 '));
+  return Number.isFinite(t) && Math.abs(t - Date.now()) < 10 * 60_000;
+}
+
+/** `* n FETCH (...)`: items sorted by name, flags sorted, MODSEQ values and the current time hidden. */
 function canonicalFetch(body: string): string {
   const items = new Reader(body, 1).items();
   const pairs: string[] = [];
@@ -92,6 +101,7 @@ function canonicalFetch(body: string): string {
     let value: string;
     if (/^FLAGS$/i.test(name) && v.list) value = `(${sortWords(v.list.map((t) => t.raw))})`;
     else if (/^MODSEQ$/i.test(name)) value = '(M)';
+    else if (/^INTERNALDATE$/i.test(name) && isNow(v.raw)) value = '"<now>"';
     else if (/^(BODY|BODYSTRUCTURE)$/i.test(name)) value = v.raw.replace(/"7bit"/gi, '"7BIT"');
     else value = canonicalString(v);
     pairs.push(`${name} ${value}`);

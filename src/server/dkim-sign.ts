@@ -4,9 +4,8 @@
 // (by anyone) break the signature, which is the point of oversigning. Verification stays with mailauth; the
 // tests check our signatures with mailauth and with python3-dkim.
 import { createHash, createPrivateKey, sign, type KeyObject } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import type { SigningKey } from '../dkim/keys.js';
-import type { MessageBody } from './delivery/source.js';
+import { bodyChunks, type MessageBody } from './delivery/source.js';
 
 /** Signed when present; `from` is also oversigned. Order follows common practice (Postfix/OpenDKIM). */
 const SIGNED = ['from', 'sender', 'reply-to', 'subject', 'date', 'message-id', 'to', 'cc', 'mime-version', 'content-type', 'content-transfer-encoding', 'in-reply-to', 'references', 'list-id', 'list-unsubscribe', 'list-unsubscribe-post'];
@@ -139,7 +138,7 @@ async function readForSigning(body: MessageBody): Promise<{ headerBlock: Buffer;
   };
   let pending: Buffer | undefined = Buffer.alloc(0) as Buffer;
   let headerBlock: Buffer = Buffer.alloc(0);
-  for await (const chunk of body.data ? [body.data] : createReadStream(body.path)) {
+  for await (const chunk of bodyChunks(body)) {
     let text: string;
     if (pending) {
       pending = Buffer.concat([pending, chunk as Buffer]);

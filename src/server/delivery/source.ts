@@ -8,21 +8,39 @@ import { Readable } from 'node:stream';
 
 export const SMALL_MESSAGE_BYTES = 256 * 1024;
 
-/** A received message's bytes (CRLF line ends): in memory, or in a spool file. */
-export type MessageBody = { readonly data: Buffer; readonly path?: undefined } | { readonly path: string; readonly data?: undefined };
+/**
+ * A received message's bytes (CRLF line ends): in memory, or in a spool file. A spool file's first `start`
+ * bytes may be replaced by `head` (a rewritten header block), so the body is never copied to change a header.
+ */
+export type MessageBody =
+  | { readonly data: Buffer; readonly path?: undefined }
+  | { readonly path: string; readonly data?: undefined; readonly head?: Buffer | undefined; readonly start?: number | undefined };
 
 export async function messageSource(prefix: string, body: MessageBody, size: number): Promise<Buffer | Readable> {
   if (body.data) return prefix ? Buffer.concat([Buffer.from(prefix, 'utf8'), body.data]) : body.data;
-  if (size <= SMALL_MESSAGE_BYTES) return Buffer.concat([Buffer.from(prefix, 'utf8'), await readFile(body.path)]);
-  return composeSource(prefix, body.path);
+  if (size <= SMALL_MESSAGE_BYTES) {
+    const file = await readFile(body.path);
+    return Buffer.concat([Buffer.from(prefix, 'utf8'), body.head ?? Buffer.alloc(0), body.start ? file.subarray(body.start) : file]);
+  }
+  return composeSource(prefix, body);
 }
 
-export function composeSource(prefix: string, path: string): Readable {
+export function composeSource(prefix: string, body: MessageBody): Readable {
   return Readable.from(
     (async function* () {
       if (prefix) yield Buffer.from(prefix, 'utf8');
-      for await (const chunk of createReadStream(path, { highWaterMark: 256 * 1024 })) yield chunk as Buffer;
+      yield* bodyChunks(body);
     })(),
     { objectMode: false },
   );
+}
+
+/** The message's bytes as chunks, without a prefix (the spool file is streamed, `head` standing in for its start). */
+export async function* bodyChunks(body: MessageBody): AsyncGenerator<Buffer> {
+  if (body.data) {
+    yield body.data;
+    return;
+  }
+  if (body.head?.length) yield body.head;
+  for await (const chunk of createReadStream(body.path, { highWaterMark: 256 * 1024, start: body.start ?? 0 })) yield chunk as Buffer;
 }

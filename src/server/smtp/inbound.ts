@@ -1,7 +1,7 @@
 // Inbound SMTP (port 25, the MX): mail for local domains only. RCPT answers from the config directory and
 // envelope-only rules; DATA is received (in memory, or spooled to disk when large), verified (SPF/DKIM/DMARC/
-// ARC), given trace headers and handed to the local delivery path, and answered 250 only when every copy is
-// durable.
+// ARC), stripped of Authentication-Results fields in our name (RFC 8601 §5), given trace headers and handed to
+// the local delivery path, and answered 250 only when every copy is durable.
 import type { SPFResult } from 'mailauth';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { ConfigSnapshot } from '../../config/types.js';
@@ -12,7 +12,8 @@ import { deliverLocal, envelopeReject, type LocalRecipient } from '../delivery/l
 import { statusFromReply } from '../dsn.js';
 import { connectionLimitHooks } from './connection-limit.js';
 import { replies, replyForFailure, SmtpReply } from './errors.js';
-import { headerValues } from './headers.js';
+import { stripOwnAuthResults } from './forged-auth-results.js';
+import { headerValues, messageId } from './headers.js';
 import type { SmtpRuntime } from './runtime.js';
 import { spoolMessage, SpoolTooBig, type SpooledMessage } from './spool.js';
 import { receivedHeader } from './trace.js';
@@ -144,8 +145,11 @@ async function receive(
     const dmarcDomains = recipients.some((r) => r.address.includes('@') && snap.domains.get(r.address.slice(r.address.lastIndexOf('@') + 1))?.inbound.rejectDmarcFailures);
     if (auth.dmarcReject && dmarcDomains) throw replies.dmarcReject();
 
+    // Only now, after DKIM has seen the message as received: no Authentication-Results in our name but ours.
+    const msg = await stripOwnAuthResults(spool, hostname);
+    if (msg.removed) rt.log.info('removed Authentication-Results fields carrying our hostname', { session: session.id, messageId: messageId(spool.headers), count: msg.removed });
     const trace = receivedHeader(session, hostname, recipients.map((r) => r.address)) + auth.header;
-    const outcomes = await deliverLocal(rt.delivery, snap, { sender, body: spool.body, size: spool.size, headers: spool.headers, trace }, recipients);
+    const outcomes = await deliverLocal(rt.delivery, snap, { sender, body: msg.body, size: msg.size, headers: msg.headers, trace }, recipients);
     const refused = outcomes.filter((o) => o.result === 'rejected');
     if (refused.length && refused.length === outcomes.length) throw refused[0]!.reply ?? replies.relayDenied();
     if (refused.length && sender !== '') {
@@ -153,7 +157,7 @@ async function receive(
       await sendBounce(rt.delivery, snap, {
         to: sender,
         failures: refused.map((o) => ({ recipient: o.recipient, status: statusFromReply(o.reply?.message ?? '', true), diagnostic: o.reply?.toString() ?? 'rejected' })),
-        originalHeaders: Buffer.from(spool.headers.map((h) => `${h.name}: ${h.value}\r\n`).join(''), 'utf8'),
+        originalHeaders: Buffer.from(msg.headers.map((h) => `${h.name}: ${h.value}\r\n`).join(''), 'utf8'),
       }).catch((err: unknown) => rt.log.error('could not send DSN for refused recipients', { err }));
     }
     rt.metrics?.inc('everlock_smtp_inbound_messages_total', { result: 'accepted' });

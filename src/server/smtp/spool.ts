@@ -20,6 +20,11 @@ export interface SpooledMessage {
   readonly size: number;
   /** The top-level header fields, in order. */
   readonly headers: readonly HeaderField[];
+  /**
+   * Bytes of the header fields at the start of the message (up to, not including, the blank line); the whole
+   * message when it has no blank line; undefined when the header block was too long to keep (MAX_HEADER_BYTES).
+   */
+  readonly headerLength: number | undefined;
   discard(): Promise<void>;
 }
 
@@ -87,6 +92,7 @@ export async function spoolMessage(input: Readable, dir: string, maxBytes: numbe
     body,
     size: capture.size,
     headers: parseHeaderBlock(capture.headerBytes()),
+    headerLength: capture.headerLength,
     discard: () => {
       spoolMemory.give(held);
       held = 0;
@@ -185,9 +191,15 @@ class HeaderCapture {
   private readonly head: Buffer[] = [];
   private headLen = 0;
   private headDone = false;
+  private headTooLong = false;
   private lastByte = -1;
 
   constructor(private readonly maxBytes: number) {}
+
+  /** See SpooledMessage.headerLength. */
+  get headerLength(): number | undefined {
+    return this.headTooLong ? undefined : this.headLen;
+  }
 
   headerBytes(): Buffer {
     return Buffer.concat(this.head);
@@ -216,12 +228,15 @@ class HeaderCapture {
     if (end >= 0) {
       this.head.length = 0;
       this.head.push(joined.subarray(0, end + 2));
+      this.headLen = end + 2;
       this.headDone = true;
     } else if (joined.length >= 2 && joined[0] === 0x0d && joined[1] === 0x0a) {
       // No header at all: the message starts with the blank line.
       this.head.length = 0;
+      this.headLen = 0;
       this.headDone = true;
     } else if (this.headLen > MAX_HEADER_BYTES) {
+      this.headTooLong = true;
       this.headDone = true;
     } else if (this.head.length > 1) {
       this.head.length = 0;

@@ -8,14 +8,13 @@
 // - a message without DKIM-Signature or ARC headers has nothing for DKIM to hash, so only its header block is
 //   parsed instead of every body byte (the result is the same "dkim=none").
 // The header is assembled exactly as `authenticate` does (same order, same folding).
-import { createReadStream } from 'node:fs';
 import { Resolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import libmime from 'libmime';
 import { arc, dkimVerify, dmarc, spf, type ARCData, type ARCResult, type DKIMVerifyResult, type DMARCResult, type DNSResolver, type SPFResult } from 'mailauth';
 import type { Logger } from '../../log.js';
-import type { MessageBody } from '../delivery/source.js';
+import { bodyChunks, type MessageBody } from '../delivery/source.js';
 import type { HeaderField } from './headers.js';
 
 /** mailauth's resolver shape: (name, rrtype) -> records, rejecting with ENOTFOUND/ENODATA like node:dns. */
@@ -73,7 +72,7 @@ const SIGNATURE_FIELDS = new Set(['dkim-signature', 'arc-seal', 'arc-message-sig
 
 /** What DKIM must read: the whole message when it carries signatures, else only its header block. */
 function dkimInput(body: MessageBody, headers: readonly HeaderField[]): Buffer | Readable {
-  if (!body.data) return createReadStream(body.path);
+  if (!body.data) return Readable.from(bodyChunks(body), { objectMode: false });
   if (headers.some((h) => SIGNATURE_FIELDS.has(h.name.toLowerCase()))) return body.data;
   const end = body.data.indexOf('\r\n\r\n');
   return end < 0 ? body.data : body.data.subarray(0, end + 4);

@@ -3,11 +3,12 @@
 // takes them from its config, so everlock records its own in `everlock-special-use` (`<name>\t<\Use>` lines)
 // and falls back to the standard names (Sent, Drafts, Trash, Junk, Archive) when the file is missing.
 import { mkdir, open, readdir, readFile, rename } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { storeErrorFromErrno } from '../errors.js';
 import type { SpecialUse } from './types.js';
 import { dirToFolder, folderToDir, INBOX } from './folder-names.js';
 import { tempPathFor } from './temp-path.js';
+import { fsyncDirNow } from './group-commit.js';
 
 export const SPECIAL_USE_FILE = 'everlock-special-use';
 
@@ -23,12 +24,25 @@ export function folderPath(mailboxDir: string, name: string): string {
   return join(mailboxDir, folderToDir(name));
 }
 
-/** Creates cur/ new/ tmp/ (and maildirfolder for sub-folders); idempotent. */
+/**
+ * Creates cur/ new/ tmp/ (and maildirfolder for sub-folders); idempotent. Every directory that gained an
+ * entry is fsynced before this returns: a message acknowledged into a folder created for it (a new mailbox, a
+ * rule's folder) must not lose its folder, and with it the message, to a power cut.
+ */
 export async function createFolderDirs(mailboxDir: string, name: string): Promise<void> {
   const dir = folderPath(mailboxDir, name);
   try {
-    await Promise.all(['cur', 'new', 'tmp'].map((d) => mkdir(join(dir, d), { recursive: true, mode: 0o700 })));
+    const changed = new Set<string>();
+    const first = await mkdir(dir, { recursive: true, mode: 0o700 });
+    // `first` is the topmost directory mkdir made: it and every one below it up to `dir` are new entries.
+    if (first !== undefined) for (let d = dir; ; d = dirname(d)) {
+      changed.add(dirname(d));
+      if (d === first || dirname(d) === d) break;
+    }
+    const made = await Promise.all(['cur', 'new', 'tmp'].map((d) => mkdir(join(dir, d), { recursive: true, mode: 0o700 })));
+    if (made.some((m) => m !== undefined)) changed.add(dir);
     if (name !== INBOX) await (await open(join(dir, 'maildirfolder'), 'a', 0o600)).close();
+    await Promise.all([...changed].map(fsyncDirNow));
   } catch (err) {
     throw storeErrorFromErrno(err, 'folder');
   }

@@ -12,6 +12,7 @@ import { readSubscriptions, writeSubscriptions } from './subscriptions.js';
 import { readQuota, type QuotaUsage } from './quota.js';
 import type { MaildirFolder } from './folder.js';
 import { uniqueBase } from './filename.js';
+import { FolderLock } from './dotlock.js';
 
 export interface MailboxHost {
   acquire(mailbox: MaildirMailbox, name: string): MaildirFolder;
@@ -30,7 +31,11 @@ export class MaildirMailbox implements Mailbox {
     readonly dir: string,
     private readonly host: MailboxHost,
     public quotaBytes: number,
-  ) {}
+  ) {
+    this.metaLock = new FolderLock(join(dir, 'subscriptions.lock'));
+  }
+
+  private readonly metaLock: FolderLock;
 
   async listFolders(): Promise<readonly FolderInfo[]> {
     const [names, special, subs] = await Promise.all([listFolderNames(this.dir), readSpecialUse(this.dir), readSubscriptions(this.dir)]);
@@ -144,13 +149,27 @@ export class MaildirMailbox implements Mailbox {
     this.foldersChanged();
   }
 
+  /**
+   * Read-modify-write of the subscriptions and special-use files under `subscriptions.lock` (Dovecot's dotlock
+   * for the subscriptions file): two sessions or processes subscribing at once must not lose one another's
+   * change.
+   */
   private async updateMeta(fn: (special: Map<string, SpecialUse>, subs: Set<string>) => void): Promise<void> {
-    const [special, subs] = await Promise.all([readSpecialUse(this.dir), readSubscriptions(this.dir)]);
-    const beforeSpecial = JSON.stringify([...special]);
-    const beforeSubs = JSON.stringify([...subs].sort());
-    fn(special, subs);
-    if (JSON.stringify([...special]) !== beforeSpecial) await writeSpecialUse(this.dir, special);
-    if (JSON.stringify([...subs].sort()) !== beforeSubs) await writeSubscriptions(this.dir, subs);
+    await this.metaLock.run(async () => {
+      const [special, subs] = await Promise.all([readSpecialUse(this.dir), readSubscriptions(this.dir)]);
+      const beforeSpecial = JSON.stringify([...special]);
+      const beforeSubs = JSON.stringify([...subs].sort());
+      fn(special, subs);
+      if (JSON.stringify([...special]) !== beforeSpecial) await writeSpecialUse(this.dir, special);
+      if (JSON.stringify([...subs].sort()) !== beforeSubs) await writeSubscriptions(this.dir, subs);
+    });
+  }
+
+  /** Subscribes every one of `names` (a new mailbox's default folders), keeping what is subscribed already. */
+  async subscribeAll(names: readonly string[]): Promise<void> {
+    await this.updateMeta((_special, subs) => {
+      for (const n of names) subs.add(n);
+    });
   }
 
   async setSubscribed(name: string, subscribed: boolean): Promise<void> {

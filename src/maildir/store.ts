@@ -10,8 +10,7 @@ import type { MailboxAddress } from '../config/types.js';
 import type { MessageSummary } from '../mime/types.js';
 import type { DeliveryTarget, MailStore, MessageSource } from './types.js';
 import { INBOX, validateFolderName, validateMailboxParts } from './folder-names.js';
-import { createMailboxLayout, createFolderDirs, DEFAULT_FOLDERS, folderPath } from './layout.js';
-import { readSubscriptions, writeSubscriptions } from './subscriptions.js';
+import { createMailboxLayout, DEFAULT_FOLDERS, folderPath } from './layout.js';
 import { MaildirFolder } from './folder.js';
 import { MaildirMailbox, type MailboxHost } from './mailbox.js';
 import { cloneTmp, commitPlacements, discardTmp, writeTmp, type Placement, type TmpFile } from './deliver.js';
@@ -60,16 +59,13 @@ export class MaildirStore implements MailStore, MailboxHost {
       } catch {
         exists = false;
       }
-      if (!exists) {
-        if (opts.create === false) throw new StoreError('not-found', 'no such mailbox');
-        await createMailboxLayout(dir);
-        // Subscribed like Dovecot's autocreate+autosubscribe: clients that show only subscribed folders
-        // (Thunderbird's default) must see Sent, Drafts, Trash, Junk and Archive from the first login.
-        const subs = await readSubscriptions(dir);
-        if (subs.size === 0) await writeSubscriptions(dir, new Set(['INBOX', ...DEFAULT_FOLDERS.map(([n]) => n)]));
-      }
+      if (!exists && opts.create === false) throw new StoreError('not-found', 'no such mailbox');
+      if (!exists) await createMailboxLayout(dir);
       mb = this.mailboxes.get(dir) ?? new MaildirMailbox(address, dir, this, opts.quotaBytes ?? 0);
       this.mailboxes.set(dir, mb);
+      // Subscribed like Dovecot's autocreate+autosubscribe: clients that show only subscribed folders
+      // (Thunderbird's default) must see Sent, Drafts, Trash, Junk and Archive from the first login.
+      if (!exists) await mb.subscribeAll(['INBOX', ...DEFAULT_FOLDERS.map(([n]) => n)]);
     }
     if (opts.quotaBytes !== undefined) mb.quotaBytes = opts.quotaBytes;
     return mb;
@@ -144,6 +140,26 @@ export class MaildirStore implements MailStore, MailboxHost {
     }
   }
 
+  /**
+   * A rule's folder (or `deliver --folder`) that does not exist yet is created the way IMAP CREATE makes it,
+   * parents as real folders, and subscribed, as Dovecot's lda_mailbox_autocreate + autosubscribe do: clients
+   * that show only subscribed folders (Thunderbird's default) would otherwise never show the new mail.
+   */
+  private async createForDelivery(mb: MaildirMailbox, name: string): Promise<void> {
+    try {
+      if ((await stat(join(folderPath(mb.dir, name), 'cur')).catch(() => undefined))?.isDirectory()) return;
+      try {
+        await mb.createFolder(name);
+      } catch (err) {
+        if (err instanceof StoreError && err.kind === 'exists') return; // a concurrent delivery made it
+        throw err;
+      }
+      await mb.setSubscribed(name, true);
+    } catch (err) {
+      throw err instanceof StoreError ? err : storeErrorFromErrno(err, 'folder');
+    }
+  }
+
   async deliver(targets: readonly DeliveryTarget[], source: MessageSource): Promise<ReadonlyArray<{ uid: number; uidValidity: number } | null>> {
     if (targets.length === 0) return [];
     const boxes = await Promise.all(targets.map((t) => this.mailbox(t.mailbox)));
@@ -153,9 +169,7 @@ export class MaildirStore implements MailStore, MailboxHost {
       for (const [i, t] of targets.entries()) {
         const mb = boxes[i] as MaildirMailbox;
         const name = validateFolderName(t.folder);
-        if (name !== INBOX) await createFolderDirs(mb.dir, name).catch((err: unknown) => {
-          throw err instanceof StoreError ? err : storeErrorFromErrno(err, 'folder');
-        });
+        if (name !== INBOX) await this.createForDelivery(mb, name);
         const f = this.acquire(mb, name);
         folders.push(f);
         await f.ensureKeywords(t.flags ?? []);

@@ -15,11 +15,12 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, openSync, statSync, writeSync } from 'node:fs';
 import { open, rename, stat, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Logger } from '../log.js';
 import { storeErrorFromErrno } from '../errors.js';
 import { BaseTable } from './base-table.js';
 import { fdatasyncFd } from './fd-sync.js';
+import { fsyncDirNow } from './group-commit.js';
 import { readCompleteLines } from './line-reader.js';
 
 export const UIDLIST = 'dovecot-uidlist';
@@ -353,6 +354,9 @@ export class Uidlist {
         await fh.close();
       }
       await rename(tmp, this.path);
+      // The rename is durable only with its directory: after a power cut the old uidlist (or none, which
+      // means a new UIDVALIDITY) would come back while clients already saw the new one.
+      if (fsync) await fsyncDirNow(dirname(this.path));
     } catch (err) {
       throw storeErrorFromErrno(err, 'uidlist');
     }

@@ -80,6 +80,8 @@ describe('rules.toml end to end', () => {
     expect(await h.messages('alice@example.com')).toHaveLength(0);
     const folders = await (await h.store.mailbox({ domain: 'example.com', local: 'alice' })).listFolders();
     expect(folders.map((f) => f.name)).toContain('Receipts');
+    // Subscribed, so Thunderbird (which shows subscribed folders by default) shows the new folder.
+    expect(folders.find((f) => f.name === 'Receipts')?.subscribed).toBe(true);
   });
 
   it('forwards through the queue with an SRS sender and keeps a copy', async () => {

@@ -28,4 +28,23 @@ describe('first use of a mailbox', () => {
     expect((await mb.listFolders()).filter((f) => !f.subscribed).map((f) => f.name)).toEqual([]);
     await Promise.all(stores.map((s) => s.close()));
   });
+
+  it('a folder a delivery needs is created like IMAP CREATE (parents as real folders) and subscribed, also when deliveries race', async () => {
+    const root = await tempDir('everlock-first-');
+    const stores = [openMailStore({ root, watch: false }), openMailStore({ root, watch: false })];
+    const mailbox = { domain: 'example.com', local: 'alice' };
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => (stores[i % 2] ?? stores[0]!).deliver([{ mailbox, folder: i % 3 === 0 ? 'Receipts' : 'Lists/Foo' }], message(`m${i}`))),
+    );
+    expect(results.every((r) => typeof r[0]?.uid === 'number')).toBe(true);
+    const folders = await (await stores[0]!.mailbox(mailbox)).listFolders();
+    const byName = new Map(folders.map((f) => [f.name, f]));
+    expect(byName.get('Receipts')?.subscribed).toBe(true);
+    expect(byName.get('Lists/Foo')?.subscribed).toBe(true);
+    // The parent is a folder of its own (cur/ new/ tmp/), not a \Noselect placeholder.
+    expect(await readdir(join(root, 'example.com', 'alice', '.Lists'))).toEqual(expect.arrayContaining(['cur', 'new', 'tmp', 'maildirfolder']));
+    expect((await readdir(join(root, 'example.com', 'alice', '.Receipts', 'new'))).length).toBe(4);
+    expect((await readdir(join(root, 'example.com', 'alice', '.Lists.Foo', 'new'))).length).toBe(8);
+    await Promise.all(stores.map((s) => s.close()));
+  });
 });

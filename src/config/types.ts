@@ -47,6 +47,8 @@ export interface DomainConfig {
     readonly hostname: string;
     /** Smarthost URL `smtp://user:pass@host:587`, or undefined for direct MX delivery. */
     readonly relay?: string | undefined;
+    /** `tls_verify = false`: do not verify the relay's certificate when credentials are sent. Undefined = verify. */
+    readonly tlsVerify?: boolean | undefined;
     readonly dkim: DkimSettings;
   };
   readonly inbound: {

@@ -8,7 +8,7 @@ import type { ParsedToml } from './toml.js';
 
 const TOP_KEYS = ['enabled', 'submission', 'outbound', 'inbound', 'aliases', 'catch_all', 'mx_override'];
 const SUBMISSION_KEYS = ['enabled', 'auth'];
-const OUTBOUND_KEYS = ['hostname', 'relay', 'dkim'];
+const OUTBOUND_KEYS = ['hostname', 'relay', 'tls_verify', 'dkim'];
 const DKIM_KEYS = ['enabled', 'selector', 'rsa_selector', 'published', 'private_key_pem', 'rsa_private_key_pem'];
 const INBOUND_KEYS = ['reject_dmarc_failures'];
 
@@ -53,6 +53,7 @@ export function validateDomain(name: string, parsed: ParsedToml, file: string, a
   const hostname = c.string(outbound, ['outbound'], 'hostname');
   if (hostname !== undefined && !HOST_RE.test(hostname)) c.error(['outbound', 'hostname'], `"hostname" must be a host name, got "${hostname}"`);
   const relay = c.string(outbound, ['outbound'], 'relay');
+  let relayCredentials = false;
   if (relay !== undefined) {
     let url: URL | undefined;
     try {
@@ -62,9 +63,20 @@ export function validateDomain(name: string, parsed: ParsedToml, file: string, a
     }
     if (!url || !['smtp:', 'smtps:'].includes(url.protocol) || !url.hostname) {
       c.error(['outbound', 'relay'], `"relay" must be a URL like smtp://user:pass@host:587, got "${relay}"`);
-    } else if (url.password) {
-      c.warning(['outbound', 'relay'], 'the relay password is stored in the config repo and its git history');
+    } else {
+      relayCredentials = !!url.username;
+      if (url.password) c.warning(['outbound', 'relay'], 'the relay password is stored in the config repo and its git history');
     }
+  }
+  const tlsVerify = c.boolean(outbound, ['outbound'], 'tls_verify') ?? true;
+  // Only a relay that gets credentials is verified (MX delivery and an anonymous relay are opportunistic TLS).
+  if (!tlsVerify) {
+    c.warning(
+      ['outbound', 'tls_verify'],
+      relayCredentials
+        ? 'the relay\'s TLS certificate is not verified: anyone between here and the relay can take its password'
+        : '"tls_verify" only applies to a relay with credentials (relay = "smtp://user:pass@host:587")',
+    );
   }
 
   const selector = c.string(dkimTable, ['outbound', 'dkim'], 'selector') ?? 'default';
@@ -146,7 +158,7 @@ export function validateDomain(name: string, parsed: ParsedToml, file: string, a
       enabled: c.boolean(submission, ['submission'], 'enabled') ?? true,
       auth: c.oneOf(submission, ['submission'], 'auth', ['authenticated', 'none'] as const) ?? 'authenticated',
     },
-    outbound: { hostname: hostname ?? `mail.${name}`, relay, dkim },
+    outbound: { hostname: hostname ?? `mail.${name}`, relay, tlsVerify, dkim },
     inbound: { rejectDmarcFailures: c.boolean(inbound, ['inbound'], 'reject_dmarc_failures') ?? false },
     mxOverride,
     aliases: new FrozenMap(aliases),

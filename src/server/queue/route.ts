@@ -19,6 +19,8 @@ export interface RelayTarget {
   readonly secure: boolean;
   readonly user?: string | undefined;
   readonly pass?: string | undefined;
+  /** Verify the certificate when credentials are sent (the domain's `tls_verify`, default true). */
+  readonly tlsVerify: boolean;
 }
 
 export type Route =
@@ -34,6 +36,8 @@ export interface RouteOptions {
   readonly override?: readonly string[] | undefined;
   /** Smarthost URL of the sending domain. */
   readonly relay?: string | undefined;
+  /** The sending domain's `tls_verify` (default true). */
+  readonly relayTlsVerify?: boolean | undefined;
   readonly resolver: Resolver;
 }
 
@@ -46,7 +50,7 @@ export function parseHostPort(spec: string, defaultPort = 25): { host: string; p
   return { host: s, port: defaultPort };
 }
 
-export function parseRelay(url: string): RelayTarget {
+export function parseRelay(url: string, tlsVerify = true): RelayTarget {
   const u = new URL(url);
   const secure = u.protocol === 'smtps:' || u.port === '465';
   return {
@@ -55,6 +59,7 @@ export function parseRelay(url: string): RelayTarget {
     secure,
     user: u.username ? decodeURIComponent(u.username) : undefined,
     pass: u.password ? decodeURIComponent(u.password) : undefined,
+    tlsVerify,
   };
 }
 
@@ -65,7 +70,7 @@ export function createResolver(server: string | undefined): Resolver {
 }
 
 export async function resolveRoute(domain: string, opts: RouteOptions): Promise<Route> {
-  if (opts.relay) return { kind: 'relay', relay: parseRelay(opts.relay) };
+  if (opts.relay) return { kind: 'relay', relay: parseRelay(opts.relay, opts.relayTlsVerify ?? true) };
   const staticRoute = opts.routes?.get(domain.toLowerCase());
   const statics = staticRoute ? staticRoute.split(',') : opts.override?.length ? [...opts.override] : [];
   if (statics.length) return { kind: 'hops', hops: statics.map((s) => parseHostPort(s)).map((h) => ({ ...h, name: h.host })) };

@@ -158,6 +158,7 @@ export class QueueWorker {
         try {
           const route = await resolveRoute(domain, {
             relay,
+            relayTlsVerify: senderDomain?.outbound.tlsVerify,
             routes: snap.server.routes,
             override: snap.domains.get(domain)?.mxOverride,
             resolver: this.o.resolver(),

@@ -30,13 +30,14 @@ function certFor(names: string[]): { key: string; cert: string } {
 }
 
 /** A relay with STARTTLS and AUTH PLAIN/LOGIN; AUTH is accepted in plaintext too, so a client that sent it would be seen. */
-async function startTlsRelay(names: string[]): Promise<TlsRelay> {
+async function startTlsRelay(names: string[], implicitTls = false): Promise<TlsRelay> {
   const { key, cert } = certFor(names);
   const auths: TlsRelay['auths'] = [];
   const subjects: string[] = [];
   const server = new SMTPServer({
     key,
     cert,
+    secure: implicitTls,
     allowInsecureAuth: true,
     authMethods: ['PLAIN', 'LOGIN'],
     logger: false,
@@ -54,11 +55,13 @@ async function startTlsRelay(names: string[]): Promise<TlsRelay> {
       });
     },
   });
+  // A client that rejects the certificate drops the handshake; the implicit-TLS server reports that as an 'error'.
+  server.on('error', () => undefined);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { port: (server.server.address() as AddressInfo).port, auths, subjects, cert, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-const relayUrl = (r: TlsRelay) => `smtp://relayuser:relay-secret@127.0.0.1:${r.port}`;
+const relayUrl = (r: TlsRelay, scheme = 'smtp') => `${scheme}://relayuser:relay-secret@127.0.0.1:${r.port}`;
 
 describe('smarthost with credentials', () => {
   let h: Harness;
@@ -66,24 +69,27 @@ describe('smarthost with credentials', () => {
   let wrongName: TlsRelay;
   let trusted: TlsRelay;
   let optOut: TlsRelay;
+  let implicitUntrusted: TlsRelay;
   const logLines: string[] = [];
   beforeAll(async () => {
     untrusted = await startTlsRelay(['127.0.0.1']);
     wrongName = await startTlsRelay(['relay.elsewhere.test']);
     trusted = await startTlsRelay(['127.0.0.1']);
     optOut = await startTlsRelay(['127.0.0.1']);
+    implicitUntrusted = await startTlsRelay(['127.0.0.1'], true);
     // Trust stands in for a public CA: the trusted relay's and the wrong-name relay's certificates are roots now.
     setDefaultCACertificates([...getCACertificates('default'), trusted.cert, wrongName.cert]);
-    const domain = (relay: TlsRelay, extra = '') => `enabled = true\n[outbound]\nrelay = "${relayUrl(relay)}"\n${extra}`;
+    const domain = (relay: TlsRelay, extra = '', scheme = 'smtp') => `enabled = true\n[outbound]\nrelay = "${relayUrl(relay, scheme)}"\n${extra}`;
     h = await startHarness({
       domains: {
         'untrusted.test': domain(untrusted),
         'wrongname.test': domain(wrongName),
         'trusted.test': domain(trusted),
         'optout.test': domain(optOut, 'tls_verify = false\n'),
+        'implicit.test': domain(implicitUntrusted, '', 'smtps'),
       },
       users: {
-        alice: { password: 'alice-pw', toml: 'addresses = ["alice@untrusted.test", "alice@wrongname.test", "alice@trusted.test", "alice@optout.test"]\n' },
+        alice: { password: 'alice-pw', toml: 'addresses = ["alice@untrusted.test", "alice@wrongname.test", "alice@trusted.test", "alice@optout.test", "alice@implicit.test"]\n' },
       },
       only: ['submission', 'queue'],
       logLines,
@@ -91,7 +97,7 @@ describe('smarthost with credentials', () => {
   });
   afterAll(async () => {
     await h.stop({ closeStore: true });
-    await Promise.all([untrusted, wrongName, trusted, optOut].map((r) => r.close()));
+    await Promise.all([untrusted, wrongName, trusted, optOut, implicitUntrusted].map((r) => r.close()));
   });
 
   async function submit(from: string, subject: string): Promise<void> {
@@ -122,6 +128,15 @@ describe('smarthost with credentials', () => {
     expect(untrusted.subjects).toEqual([]);
     const logged = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'outbound delivery' && l.from === 'alice@untrusted.test');
     expect(logged).toMatchObject({ result: 'temporary', reply: expect.stringMatching(/TLS certificate of relay 127\.0\.0\.1 not verified/) });
+  });
+
+  it('verifies an implicit-TLS (smtps://) relay the same way', async () => {
+    await submit('alice@implicit.test', 'implicit untrusted');
+    const r = await retriedEntry('alice@implicit.test');
+    expect(r.state).toBe('pending');
+    expect(r.lastError).toMatch(/^TLS certificate of relay 127\.0\.0\.1 not verified: .*self-signed certificate/);
+    expect(implicitUntrusted.auths).toEqual([]);
+    expect(implicitUntrusted.subjects).toEqual([]);
   });
 
   it('checks the certificate against the relay host: a trusted certificate for another name is refused', async () => {

@@ -73,6 +73,8 @@ describe('config validation', () => {
         'enabled = true\n[submission]\nenabled = true\nauth = "authenticated"\n[outbound]\nhostname = "mail.example.com"\n[outbound.dkim]\nenabled = true\nselector = "s1"\nprivate_key_pem = "-----BEGIN PRIVATE KEY-----"\nrsa_selector = "r1"\n[aliases]\npostmaster = "alice"\nsales = ["alice", "bob@example.org"]\n',
       'users/alice.toml': `password = "${PHC}"\naddresses = ["alice@example.com"]\n[[grant]]\npath = "smtp/mail/example.com:alice"\nrole = "writer"\n`,
       'rules.toml': '[[rule]]\nid = "rule-x"\nsender = "*@spam.example"\naction = { type = "drop" }\n',
+      // The data directory holds keys (for another domain): key files are checked.
+      'keys/dkim/other.example/default.pem': 'x',
     });
     const snap = await loadConfig(paths);
     expect(snap.server.hostname).toBe('mx.example.com');
@@ -98,12 +100,19 @@ describe('config validation', () => {
   });
 
   it('reports a missing DKIM key file only in checkConfig', async () => {
-    const paths = await configDir({ 'domains/example.com.toml': '[outbound.dkim]\nenabled = true\n' });
+    const paths = await configDir({ 'domains/example.com.toml': '[outbound.dkim]\nenabled = true\n', 'keys/dkim/other.example/default.pem': 'x' });
     await expect(loadConfig(paths)).resolves.toBeDefined();
     const issues = errors(await checkConfig(paths));
     expect(issues).toHaveLength(1);
     expect(issues[0]).toMatchObject({ file: 'domains/example.com.toml', line: 2 });
     expect(issues[0]?.message).toMatch(/keys\/dkim\/example.com\/default.pem/);
+  });
+
+  it('in a clone of the config repo (no keys directory at all) the keys are not checked: a warning, exit 0', async () => {
+    const paths = await configDir({ 'domains/example.com.toml': '[outbound.dkim]\nenabled = true\n' });
+    const issues = await checkConfig(paths);
+    expect(errors(issues)).toEqual([]);
+    expect(issues).toEqual([expect.objectContaining({ file: 'domains/example.com.toml', severity: 'warning', message: expect.stringMatching(/DKIM key files not checked: .*keys\/dkim does not exist/) })]);
   });
 
   it('reads [passwords] scrypt_ln and warns when it is below the recommended cost', async () => {

@@ -151,12 +151,17 @@ export function validateDomain(name: string, parsed: ParsedToml, file: string, a
     );
   }
 
+  const submissionAuth = c.oneOf(submission, ['submission'], 'auth', ['authenticated', 'none'] as const) ?? 'authenticated';
+  if (submissionAuth === 'none') {
+    c.warning(['submission', 'auth'], 'auth = "none" has no effect: submission always requires a login (without one it would be an open relay)');
+  }
+
   const config: DomainConfig = {
     name,
     enabled: c.boolean(doc, [], 'enabled') ?? true,
     submission: {
       enabled: c.boolean(submission, ['submission'], 'enabled') ?? true,
-      auth: c.oneOf(submission, ['submission'], 'auth', ['authenticated', 'none'] as const) ?? 'authenticated',
+      auth: submissionAuth,
     },
     outbound: { hostname: hostname ?? `mail.${name}`, relay, tlsVerify, dkim },
     inbound: { rejectDmarcFailures: c.boolean(inbound, ['inbound'], 'reject_dmarc_failures') ?? false },

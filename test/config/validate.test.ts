@@ -115,6 +115,11 @@ describe('config validation', () => {
     expect(issues).toEqual([expect.objectContaining({ file: 'domains/example.com.toml', severity: 'warning', message: expect.stringMatching(/DKIM key files not checked: .*keys\/dkim does not exist/) })]);
   });
 
+  it('warns that [submission] auth = "none" has no effect (submission always needs a login)', async () => {
+    const snap = await loadConfig(await configDir({ 'domains/example.com.toml': '[submission]\nauth = "none"\n' }));
+    expect(snap.warnings).toEqual([expect.objectContaining({ file: 'domains/example.com.toml', line: 2, message: expect.stringMatching(/has no effect: submission always requires a login/) })]);
+  });
+
   it('reads [passwords] scrypt_ln and warns when it is below the recommended cost', async () => {
     const strong = await loadConfig(await configDir({ 'everlock.toml': '[passwords]\nscrypt_ln = 18\n' }));
     expect(strong.server.passwordScryptLn).toBe(18);

@@ -161,6 +161,11 @@ export function validateServer(parsed: ParsedToml, file: string, absFile: string
     }
   }
 
+  const srsSecret = c.string(doc, [], 'srs_secret');
+  if (srsSecret !== undefined) {
+    c.warning(['srs_secret'], 'srs_secret is stored in the config repo and its git history (anyone with the repo can forge SRS bounce addresses); leave it out and a secret is generated into the data directory');
+  }
+
   const settings: ServerSettings = {
     hostname: hostname ?? defaults.hostname,
     listen,
@@ -168,7 +173,7 @@ export function validateServer(parsed: ParsedToml, file: string, absFile: string
     allowInsecureAuth: c.boolean(doc, [], 'allow_insecure_auth') ?? false,
     acceptAnyRecipient: c.boolean(doc, [], 'accept_any_recipient') ?? false,
     dnsServer,
-    srsSecret: c.string(doc, [], 'srs_secret'),
+    srsSecret,
     routes: routes.size > 0 ? new FrozenMap(routes) : undefined,
     passwordScryptLn,
     file: absFile,

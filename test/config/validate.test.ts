@@ -120,6 +120,12 @@ describe('config validation', () => {
     expect(snap.warnings).toEqual([expect.objectContaining({ file: 'domains/example.com.toml', line: 2, message: expect.stringMatching(/has no effect: submission always requires a login/) })]);
   });
 
+  it('warns that an srs_secret in everlock.toml lives in git', async () => {
+    const snap = await loadConfig(await configDir({ 'everlock.toml': 'hostname = "mx.example.com"\nsrs_secret = "abc"\n' }));
+    expect(snap.server.srsSecret).toBe('abc');
+    expect(snap.warnings).toEqual([expect.objectContaining({ file: 'everlock.toml', line: 2, message: expect.stringMatching(/srs_secret is stored in the config repo/) })]);
+  });
+
   it('reads [passwords] scrypt_ln and warns when it is below the recommended cost', async () => {
     const strong = await loadConfig(await configDir({ 'everlock.toml': '[passwords]\nscrypt_ln = 18\n' }));
     expect(strong.server.passwordScryptLn).toBe(18);

@@ -35,9 +35,9 @@ export function createLogger(opts: LoggerOptions = {}, base: LogFields = {}): Lo
       write(JSON.stringify({ time: clock().toISOString(), level: lvl, msg, ...all }, jsonSafe));
     } else {
       const extra = Object.entries(all)
-        .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v, jsonSafe)}`)
+        .map(([k, v]) => `${k}=${typeof v === 'string' ? oneLine(v) : JSON.stringify(v, jsonSafe)}`)
         .join(' ');
-      write(`${clock().toISOString()} ${lvl.toUpperCase().padEnd(5)} ${msg}${extra ? ' ' + extra : ''}`);
+      write(`${clock().toISOString()} ${lvl.toUpperCase().padEnd(5)} ${oneLine(msg)}${extra ? ' ' + extra : ''}`);
     }
   };
   return {
@@ -47,6 +47,14 @@ export function createLogger(opts: LoggerOptions = {}, base: LogFields = {}): Lo
     error: (m, f) => emit('error', m, f),
     child: (fields) => createLogger(opts, { ...base, ...fields }),
   };
+}
+
+/**
+ * Control characters (CR, LF, ESC…) escaped: values come from clients (HELO names, addresses, mailbox names),
+ * and a raw line break would let one forge a log line of its own in the terminal format.
+ */
+function oneLine(s: string): string {
+  return /[\x00-\x1f\x7f]/.test(s) ? s.replace(/[\x00-\x1f\x7f]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)) : s;
 }
 
 function jsonSafe(_key: string, value: unknown): unknown {

@@ -56,6 +56,17 @@ export function primaryMailbox(user: UserConfig): MailboxAddress {
   return splitAddress(first);
 }
 
+/** The quota (bytes, 0 = none) of the user whose Maildir `mailbox` is. */
+export function quotaOfMailbox(snap: ConfigSnapshot, mailbox: MailboxAddress): number {
+  for (const u of snap.users.values()) {
+    const first = u.addresses[0];
+    if (first === undefined) continue;
+    const m = splitAddress(first);
+    if (m.domain === mailbox.domain && m.local === mailbox.local) return u.quotaBytes;
+  }
+  return 0;
+}
+
 /** Exact login first; else the local part of an address login (when its domain is local); else an owned address. */
 export function findUserByLogin(snap: ConfigSnapshot, login: string): UserConfig | undefined {
   const name = login.trim().toLowerCase();

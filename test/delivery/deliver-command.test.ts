@@ -38,6 +38,15 @@ describe('everlock deliver', () => {
     expect(await messages('Lists')).toBe(1);
   });
 
+  it('exits 75 (try again later) when the user file\'s quota is full, without any IMAP login first', async () => {
+    const small = await tempDir('everlock-deliver-quota-');
+    await writeHome(small, { domains: { 'example.com': 'enabled = true\n' }, users: { alice: { password: 'pw', toml: 'addresses = ["alice@example.com"]\nquota = 300\n' } } });
+    const first = await everlock(['deliver', '--home', small, '--to', 'alice@example.com'], { input: MSG });
+    expect(first.exitCode, String(first.stderr)).toBe(0);
+    const second = await everlock(['deliver', '--home', small, '--to', 'alice@example.com'], { input: MSG });
+    expect(second.exitCode).toBe(75);
+  });
+
   it('exits 67 for an unknown recipient', async () => {
     const r = await everlock(['deliver', '--home', home, '--to', 'nobody@example.com'], { input: MSG });
     expect(r.exitCode).toBe(67);

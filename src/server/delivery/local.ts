@@ -7,6 +7,7 @@ import type { ConfigSnapshot, MailboxAddress } from '../../config/types.js';
 import type { Logger } from '../../log.js';
 import type { DeliveryTarget, MailStore } from '../../maildir/types.js';
 import type { Metrics } from '../metrics.js';
+import { quotaOfMailbox } from '../../config/directory.js';
 import { evaluateEnvelope, evaluateRules } from '../../rules/evaluate.js';
 import { canonicalFolder } from '../../rules/folder.js';
 import type { Direction, RuleInput } from '../../rules/types.js';
@@ -177,6 +178,8 @@ export async function deliverLocal(deps: DeliveryDeps, snap: ConfigSnapshot, msg
       // disclose Bcc recipients to each other, so it is added only when the copies are for one recipient.
       const distinct = new Set(p.targets.map((t) => t.recipient.toLowerCase()));
       const deliveredTo = distinct.size === 1 && !msg.extraTargets?.length ? headerLine('Delivered-To', [...distinct][0]!) : '';
+      // Each owner's quota from the live config, whether or not they have logged in over IMAP since start.
+      for (const t of targets) await deps.store.mailbox(t.mailbox, { quotaBytes: quotaOfMailbox(snap, t.mailbox) });
       await deps.store.deliver(targets, await messageSource(returnPath + deliveredTo + msg.trace, msg.body, msg.size));
     }
     for (const e of prepared) await e.commit();

@@ -34,6 +34,7 @@ export const replies = {
   tooManyCommands: () => new SmtpReply(421, '4.7.0', 'Too many commands from your address, try again later'),
   tooManyMessages: () => new SmtpReply(450, '4.7.1', 'Too many messages from your address, try again later'),
   temporaryFailure: () => new SmtpReply(451, '4.3.0', 'Temporary local failure, try again later'),
+  mailboxFull: () => new SmtpReply(452, '4.2.2', 'Mailbox full, try again later'),
   notOwned: (what: string) => new SmtpReply(550, '5.7.1', `You are not allowed to send as ${what}`),
   authRequired: () => new SmtpReply(530, '5.7.0', 'Authentication required'),
   authFailed: () => new SmtpReply(535, '5.7.8', 'Authentication credentials invalid'),
@@ -47,6 +48,6 @@ export const replies = {
 /** Any failure while storing or queueing: the client keeps the message and retries; nothing was kept. */
 export function replyForFailure(err: unknown): SmtpReply {
   if (err instanceof SmtpReply) return err;
-  if (err instanceof StoreError && err.kind === 'over-quota') return new SmtpReply(452, '4.2.2', 'Mailbox full, try again later');
+  if (err instanceof StoreError && err.kind === 'over-quota') return replies.mailboxFull();
   return replies.temporaryFailure();
 }

@@ -5,7 +5,9 @@
 import type { SPFResult } from 'mailauth';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { ConfigSnapshot } from '../../config/types.js';
-import { resolveRecipient } from '../../config/directory.js';
+import { quotaOfMailbox, resolveRecipient } from '../../config/directory.js';
+import type { MailboxAddress } from '../../config/types.js';
+import { StoreError } from '../../errors.js';
 import { validateMailboxParts } from '../../maildir/folder-names.js';
 import { sendBounce } from '../delivery/bounce.js';
 import { deliverLocal, envelopeReject, type LocalRecipient } from '../delivery/local.js';
@@ -69,9 +71,20 @@ export function createInboundServer(rt: SmtpRuntime): SMTPServer {
           log.info('recipient refused by rule', { from: sender, to: rcpt.address, reply: reject.toString() });
           return cb(reject);
         }
-        txn.recipients.push(rcpt);
-        txn.spf ??= startSpf({ ip: session.remoteAddress, helo: session.hostNameAppearsAs || '', sender, hostname: snap.server.hostname }, rt.resolver, log);
-        cb();
+        // A full mailbox is refused here, for this recipient only: at DATA it would fail the whole message
+        // (all or nothing) and hold up every other recipient with it.
+        fullMailbox(rt, snap, rcpt.mailboxes).then(
+          (full) => {
+            if (full) {
+              log.info('recipient refused: mailbox full', { from: sender, to: rcpt.address });
+              return cb(replies.mailboxFull());
+            }
+            txn.recipients.push(rcpt);
+            txn.spf ??= startSpf({ ip: session.remoteAddress, helo: session.hostNameAppearsAs || '', sender, hostname: snap.server.hostname }, rt.resolver, log);
+            cb();
+          },
+          () => cb(replies.temporaryFailure()),
+        );
       } catch (err) {
         cb(err instanceof SmtpReply ? err : replies.temporaryFailure());
       }
@@ -165,4 +178,18 @@ async function receive(
   } finally {
     await spool.discard();
   }
+}
+
+/** True when one of `mailboxes` is at or over its owner's quota (a mailbox not created yet is empty). */
+async function fullMailbox(rt: SmtpRuntime, snap: ConfigSnapshot, mailboxes: readonly MailboxAddress[]): Promise<boolean> {
+  for (const mb of mailboxes) {
+    const quotaBytes = quotaOfMailbox(snap, mb);
+    if (quotaBytes <= 0) continue;
+    const box = await rt.delivery.store.mailbox(mb, { create: false, quotaBytes }).catch((err: unknown) => {
+      if (err instanceof StoreError && err.kind === 'not-found') return undefined;
+      throw err;
+    });
+    if (box && (await box.quota()).usedBytes >= quotaBytes) return true;
+  }
+  return false;
 }

@@ -23,7 +23,10 @@ describe('inbound SMTP', () => {
 
   it('advertises the ESMTP extensions', async () => {
     const c = await WireClient.open(h.ports.smtp!);
-    expect((await c.reply()).code).toBe(220);
+    const greeting = await c.reply();
+    expect(greeting.code).toBe(220);
+    // One ESMTP keyword, then the name (smtp-server adds the keyword itself).
+    expect(greeting.text).toMatch(/^220 \S+ ESMTP everlock$/);
     const ehlo = await c.cmd('EHLO client.test');
     for (const ext of ['PIPELINING', '8BITMIME', 'SMTPUTF8', 'ENHANCEDSTATUSCODES', 'SIZE 200000', 'STARTTLS']) expect(ehlo.text).toContain(ext);
     expect(ehlo.text).not.toContain('AUTH');

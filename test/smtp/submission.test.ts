@@ -112,6 +112,11 @@ describe('submission', () => {
       responseCode: 550,
       response: expect.stringMatching(/^550 5\.7\.1 /),
     });
+    // A Sender header names who sent it: it may not be someone else either.
+    await expect(t.sendMail({ envelope: { from: 'alice@example.com', to: 'carol@remote.test' }, from: 'alice@example.com', sender: 'bob@example.com', to: 'carol@remote.test', text: 'x' })).rejects.toMatchObject({
+      responseCode: 550,
+      response: expect.stringMatching(/^550 5\.7\.1 .*<bob@example\.com> in Sender/),
+    });
     t.close();
   });
 

@@ -57,7 +57,12 @@ export function decodeHeader(value: string): string {
 
 /** Lower-cased addresses of the From field(s), groups flattened. */
 export function fromAddresses(headers: readonly HeaderField[]): string[] {
-  return headerValues(headers, 'from').flatMap((v) => addressparser(v, { flatten: true }).map((a) => a.address.toLowerCase()).filter((a) => a !== ''));
+  return addressesIn(headers, 'from');
+}
+
+/** Every address in the named header fields, lower-cased. */
+export function addressesIn(headers: readonly HeaderField[], name: string): string[] {
+  return headerValues(headers, name).flatMap((v) => addressparser(v, { flatten: true }).map((a) => a.address.toLowerCase()).filter((a) => a !== ''));
 }
 
 /** The Message-ID with its angle brackets, if there is one. */

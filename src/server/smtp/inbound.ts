@@ -39,7 +39,7 @@ export function createInboundServer(rt: SmtpRuntime): SMTPServer {
   const server: SMTPServer = new SMTPServer({
     ...(rt.tls ? rt.tls.serverOptions() : {}),
     name: settings().hostname,
-    banner: 'everlock ESMTP',
+    banner: 'everlock',
     size: settings().limits.maxMessageBytes,
     hideSTARTTLS: !rt.tls,
     hideDSN: true,

@@ -16,7 +16,7 @@ import { dkimSignMessage } from '../dkim-sign.js';
 import { statusFromReply } from '../dsn.js';
 import { connectionLimitHooks } from './connection-limit.js';
 import { replies, replyForFailure, SmtpReply } from './errors.js';
-import { firstHeader, fromAddresses, headerLine, messageId } from './headers.js';
+import { addressesIn, firstHeader, fromAddresses, headerLine, messageId } from './headers.js';
 import type { SmtpRuntime } from './runtime.js';
 import { spoolMessage, SpoolTooBig, type SpooledMessage } from './spool.js';
 import { receivedHeader, rfc5322Date } from './trace.js';
@@ -48,7 +48,7 @@ export function createSubmissionServer(rt: SmtpRuntime, opts: SubmissionOptions)
     ...(rt.tls ? rt.tls.serverOptions() : {}),
     secure: opts.implicitTls,
     name: settings().hostname,
-    banner: 'everlock ESMTP submission',
+    banner: 'everlock submission',
     size: settings().limits.maxMessageBytes,
     hideSTARTTLS: !rt.tls || opts.implicitTls,
     hideDSN: true,
@@ -154,6 +154,9 @@ async function submit(rt: SmtpRuntime, stream: SMTPServerDataStream, session: SM
     if (!from.length) throw new SmtpReply(550, '5.6.0', 'The message has no From address');
     const notOwned = from.find((a) => !canSendAs(snap, user, a));
     if (notOwned) throw replies.notOwned(`<${notOwned}> in From`);
+    // Sender names who actually sent it when From lists someone else (RFC 5322 §3.6.2): it may not be forged either.
+    const senderNotOwned = addressesIn(spool.headers, 'sender').find((a) => !canSendAs(snap, user, a));
+    if (senderNotOwned) throw replies.notOwned(`<${senderNotOwned}> in Sender`);
     const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
     const fromDomain = from[0]!.slice(from[0]!.lastIndexOf('@') + 1);
     const domain = snap.domains.get(fromDomain) ?? snap.domains.get(sender.slice(sender.lastIndexOf('@') + 1).toLowerCase());

@@ -10,7 +10,7 @@ import type { MailboxAddress } from '../config/types.js';
 import type { MessageSummary } from '../mime/types.js';
 import type { DeliveryTarget, MailStore, MessageSource } from './types.js';
 import { INBOX, validateFolderName, validateMailboxParts } from './folder-names.js';
-import { createMailboxLayout, DEFAULT_FOLDERS, folderPath } from './layout.js';
+import { createFolderDirs, createMailboxLayout, DEFAULT_FOLDERS, folderPath } from './layout.js';
 import { MaildirFolder } from './folder.js';
 import { MaildirMailbox, type MailboxHost } from './mailbox.js';
 import { cloneTmp, commitPlacements, discardTmp, writeTmp, type Placement, type TmpFile } from './deliver.js';
@@ -147,14 +147,19 @@ export class MaildirStore implements MailStore, MailboxHost {
    */
   private async createForDelivery(mb: MaildirMailbox, name: string): Promise<void> {
     try {
-      if ((await stat(join(folderPath(mb.dir, name), 'cur')).catch(() => undefined))?.isDirectory()) return;
-      try {
-        await mb.createFolder(name);
-      } catch (err) {
-        if (err instanceof StoreError && err.kind === 'exists') return; // a concurrent delivery made it
-        throw err;
+      let created = false;
+      if (!(await stat(join(folderPath(mb.dir, name), 'cur')).catch(() => undefined))?.isDirectory()) {
+        try {
+          await mb.createFolder(name);
+          created = true;
+        } catch (err) {
+          if (!(err instanceof StoreError && err.kind === 'exists')) throw err; // else a concurrent delivery made it
+        }
       }
-      await mb.setSubscribed(name, true);
+      // Whoever is creating the folder may not have made tmp/ yet (its cur/ is what we saw): make sure of all
+      // three, as every delivery always did (idempotent, fsyncs only what it adds).
+      if (!created) await createFolderDirs(mb.dir, name);
+      else await mb.setSubscribed(name, true);
     } catch (err) {
       throw err instanceof StoreError ? err : storeErrorFromErrno(err, 'folder');
     }

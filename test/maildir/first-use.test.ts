@@ -34,7 +34,7 @@ describe('first use of a mailbox', () => {
     const stores = [openMailStore({ root, watch: false }), openMailStore({ root, watch: false })];
     const mailbox = { domain: 'example.com', local: 'alice' };
     const results = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => (stores[i % 2] ?? stores[0]!).deliver([{ mailbox, folder: i % 3 === 0 ? 'Receipts' : 'Lists/Foo' }], message(`m${i}`))),
+      Array.from({ length: 120 }, (_, i) => (stores[i % 2] ?? stores[0]!).deliver([{ mailbox, folder: i % 3 === 0 ? 'Receipts' : 'Lists/Foo' }], message(`m${i}`))),
     );
     expect(results.every((r) => typeof r[0]?.uid === 'number')).toBe(true);
     const folders = await (await stores[0]!.mailbox(mailbox)).listFolders();
@@ -43,8 +43,8 @@ describe('first use of a mailbox', () => {
     expect(byName.get('Lists/Foo')?.subscribed).toBe(true);
     // The parent is a folder of its own (cur/ new/ tmp/), not a \Noselect placeholder.
     expect(await readdir(join(root, 'example.com', 'alice', '.Lists'))).toEqual(expect.arrayContaining(['cur', 'new', 'tmp', 'maildirfolder']));
-    expect((await readdir(join(root, 'example.com', 'alice', '.Receipts', 'new'))).length).toBe(4);
-    expect((await readdir(join(root, 'example.com', 'alice', '.Lists.Foo', 'new'))).length).toBe(8);
+    expect((await readdir(join(root, 'example.com', 'alice', '.Receipts', 'new'))).length).toBe(40);
+    expect((await readdir(join(root, 'example.com', 'alice', '.Lists.Foo', 'new'))).length).toBe(80);
     await Promise.all(stores.map((s) => s.close()));
   });
 });

@@ -2,58 +2,9 @@
 // message reaches each of them as `* n EXISTS`, \Recent goes to exactly one, flag changes and expunges made
 // by another session still arrive as FETCH / EXPUNGE (with MODSEQ and as VANISHED for a QRESYNC session),
 // and a session that joined late is told everything.
-import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startRealServer } from './real-server.js';
-
-class Wire {
-  text = '';
-  private waiters: Array<() => void> = [];
-  private n = 0;
-  constructor(readonly socket: net.Socket) {
-    socket.setEncoding('utf8');
-    socket.on('data', (d: string) => {
-      this.text += d;
-      for (const w of this.waiters.splice(0)) w();
-    });
-  }
-  static open(port: number): Promise<Wire> {
-    return new Promise((resolve, reject) => {
-      const s = net.connect(port, '127.0.0.1', () => resolve(new Wire(s)));
-      s.once('error', reject);
-    });
-  }
-  until(pattern: RegExp, from: number): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; got: ${this.text.slice(from)}`)), 5000);
-      const check = (): void => {
-        const m = pattern.exec(this.text.slice(from));
-        if (m) {
-          clearTimeout(timer);
-          resolve(this.text.slice(from));
-        } else this.waiters.push(check);
-      };
-      check();
-    });
-  }
-  async command(cmd: string): Promise<string> {
-    const tag = `c${++this.n}`;
-    const from = this.text.length;
-    this.socket.write(`${tag} ${cmd}\r\n`);
-    return this.until(new RegExp(`(^|\\r\\n)${tag} (OK|NO|BAD)[^\\r]*\\r\\n`), from);
-  }
-  async idle(): Promise<number> {
-    const from = this.text.length;
-    this.socket.write('i IDLE\r\n');
-    await this.until(/^\+ /m, from);
-    return this.text.length;
-  }
-  async done(): Promise<string> {
-    const from = this.text.length;
-    this.socket.write('DONE\r\n');
-    return this.until(/(^|\r\n)i OK IDLE terminated\r\n/, from);
-  }
-}
+import { TextWire as Wire } from './text-wire.js';
 
 const message = (n: number): Buffer => Buffer.from(`From: a@example.org\r\nSubject: m${n}\r\nMessage-ID: <${n}@t>\r\n\r\nbody ${n}\r\n`);
 

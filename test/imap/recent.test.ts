@@ -2,59 +2,22 @@
 // MOVEd in is \Recent for the first session that selects the folder (or hears of it through EXISTS, idle or
 // not) and for no other; EXAMINE shows \Recent without taking it; STATUS RECENT counts what is unclaimed; two
 // servers on the same files selecting at once never both show one message as \Recent.
-import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { openMailStore } from '../../src/maildir/index.js';
 import { startRealServer } from './real-server.js';
+import { TextWire } from './text-wire.js';
 
-class Wire {
-  text = '';
-  private waiters: Array<() => void> = [];
-  private n = 0;
-  constructor(readonly socket: net.Socket) {
-    socket.setEncoding('utf8');
-    socket.on('data', (d: string) => {
-      this.text += d;
-      for (const w of this.waiters.splice(0)) w();
-    });
+/** A logged-in connection whose commands must all succeed. */
+class Wire extends TextWire {
+  static async connect(port: number): Promise<Wire> {
+    return (await Wire.open(port)).login();
   }
-  static async login(port: number): Promise<Wire> {
-    const w = await new Promise<Wire>((resolve, reject) => {
-      const s = net.connect(port, '127.0.0.1', () => resolve(new Wire(s)));
-      s.once('error', reject);
-    });
-    await w.until(/^\* OK/, 0);
-    expect(await w.command('LOGIN alice@example.com secret')).toMatch(/ OK /);
-    return w;
-  }
-  until(pattern: RegExp, from: number): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; got: ${this.text.slice(from)}`)), 5000);
-      const check = (): void => {
-        const m = pattern.exec(this.text.slice(from));
-        if (m) {
-          clearTimeout(timer);
-          resolve(this.text.slice(from));
-        } else this.waiters.push(check);
-      };
-      check();
-    });
-  }
-  /** Sends a command and resolves with everything up to its tagged OK (a NO or BAD fails the test). */
-  async command(cmd: string): Promise<string> {
-    const tag = `c${++this.n}`;
-    const from = this.text.length;
-    this.socket.write(`${tag} ${cmd}\r\n`);
-    const out = await this.until(new RegExp(`(^|\\r\\n)${tag} (OK|NO|BAD)[^\\r]*\\r\\n`), from);
-    expect(out, cmd).toMatch(new RegExp(`(^|\\r\\n)${tag} OK`));
-    return out;
+  override command(cmd: string): Promise<string> {
+    return super.command(cmd, { ok: true });
   }
   append(folder: string, n: number, flags: string): Promise<string> {
     const body = `From: a@example.org\r\nSubject: m${n}\r\nMessage-ID: <${n}@recent>\r\n\r\nbody ${n}\r\n`;
     return this.command(`APPEND ${folder} (${flags}) {${Buffer.byteLength(body)}+}\r\n${body}`);
-  }
-  close(): void {
-    this.socket.end('z LOGOUT\r\n');
   }
 }
 
@@ -73,11 +36,11 @@ function recentInFetch(text: string): number[] {
 describe('\\Recent', () => {
   it('APPEND with flags is \\Recent for the next session that selects the folder, and only for it', async () => {
     const { server } = await startRealServer();
-    const a = await Wire.login(server.port);
+    const a = await Wire.connect(server.port);
     await a.append('INBOX', 1, '\\Seen');
     expect(await a.command('STATUS INBOX (MESSAGES RECENT)')).toMatch(/\* STATUS INBOX \(MESSAGES 1 RECENT 1\)/);
 
-    const b = await Wire.login(server.port);
+    const b = await Wire.connect(server.port);
     expect(recentCount(await b.command('SELECT INBOX'))).toBe(1);
     const fetched = await b.command('FETCH 1 FLAGS');
     expect(recentInFetch(fetched)).toEqual([1]);
@@ -86,7 +49,7 @@ describe('\\Recent', () => {
     // STATUS of its own selected mailbox counts what the session holds, as Dovecot does.
     expect(await b.command('STATUS INBOX (RECENT)')).toMatch(/RECENT 1\)/);
 
-    const c = await Wire.login(server.port);
+    const c = await Wire.connect(server.port);
     expect(recentCount(await c.command('SELECT INBOX'))).toBe(0);
     expect(recentInFetch(await c.command('FETCH 1 FLAGS'))).toEqual([]);
     // The session that claimed it keeps it for as long as it has the folder selected.
@@ -96,17 +59,17 @@ describe('\\Recent', () => {
 
   it('EXAMINE shows \\Recent without taking it', async () => {
     const { server } = await startRealServer();
-    const a = await Wire.login(server.port);
+    const a = await Wire.connect(server.port);
     await a.append('INBOX', 1, '\\Flagged');
     await a.append('INBOX', 2, '');
-    const x = await Wire.login(server.port);
+    const x = await Wire.connect(server.port);
     expect(recentCount(await x.command('EXAMINE INBOX'))).toBe(2);
     expect(recentInFetch(await x.command('FETCH 1:* FLAGS'))).toEqual([1, 2]);
-    const y = await Wire.login(server.port);
+    const y = await Wire.connect(server.port);
     expect(recentCount(await y.command('EXAMINE INBOX'))).toBe(2);
     expect(recentCount(await y.command('SELECT INBOX'))).toBe(2);
     expect(recentInFetch(await y.command('FETCH 1:* FLAGS'))).toEqual([1, 2]);
-    const z = await Wire.login(server.port);
+    const z = await Wire.connect(server.port);
     expect(recentCount(await z.command('EXAMINE INBOX'))).toBe(0);
 
     // A read-only session in IDLE hears of new mail as \Recent and leaves it for the next SELECT.
@@ -126,13 +89,13 @@ describe('\\Recent', () => {
 
   it('COPY and MOVE make the copies \\Recent in the destination: on SELECT, after EXISTS, and in IDLE', async () => {
     const { server } = await startRealServer();
-    const a = await Wire.login(server.port);
+    const a = await Wire.connect(server.port);
     for (let i = 1; i <= 3; i++) await a.append('INBOX', i, '\\Seen');
     expect(recentCount(await a.command('SELECT INBOX'))).toBe(3);
     await a.command('CREATE Other');
     expect(await a.command('COPY 1 Other')).toMatch(/COPYUID/);
 
-    const b = await Wire.login(server.port);
+    const b = await Wire.connect(server.port);
     expect(recentCount(await b.command('SELECT Other'))).toBe(1);
     expect(recentInFetch(await b.command('FETCH 1 FLAGS'))).toEqual([1]);
 
@@ -153,16 +116,16 @@ describe('\\Recent', () => {
     expect(recentInFetch(await b.command('FETCH 1:* FLAGS'))).toEqual([1, 2, 3]);
 
     // Nobody else sees them as \Recent.
-    const c = await Wire.login(server.port);
+    const c = await Wire.connect(server.port);
     expect(recentCount(await c.command('SELECT Other'))).toBe(0);
     for (const w of [a, b, c]) w.close();
   });
 
   it('expunging \\Recent messages reports the new RECENT count, at a command and in IDLE', async () => {
     const { server } = await startRealServer();
-    const a = await Wire.login(server.port);
+    const a = await Wire.connect(server.port);
     for (let i = 1; i <= 3; i++) await a.append('INBOX', i, '\\Seen');
-    const b = await Wire.login(server.port);
+    const b = await Wire.connect(server.port);
     expect(recentCount(await b.command('SELECT INBOX'))).toBe(3);
     expect(await b.command('STORE 1 +FLAGS.SILENT (\\Deleted)')).not.toMatch(/RECENT/);
     expect(await b.command('EXPUNGE')).toMatch(/\* 1 EXPUNGE\r\n\* 2 RECENT\r\n/);
@@ -187,11 +150,11 @@ describe('\\Recent', () => {
   it('two servers on the same files selecting at once never both show a message as \\Recent', async () => {
     const first = await startRealServer();
     const second = await startRealServer({ store: openMailStore({ root: first.root, fsync: false, pollMs: 100 }) });
-    const a = await Wire.login(first.server.port);
+    const a = await Wire.connect(first.server.port);
     const total = 12;
     for (let round = 0; round < 3; round++) {
       for (let i = 0; i < total / 3; i++) await a.append('INBOX', round * 10 + i, i % 2 ? '\\Seen' : '');
-      const wires = await Promise.all([first, second, first, second].map((s) => Wire.login(s.server.port)));
+      const wires = await Promise.all([first, second, first, second].map((s) => Wire.connect(s.server.port)));
       const selects = await Promise.all(wires.map((w) => w.command('SELECT INBOX')));
       const counts = selects.map(recentCount);
       expect(counts.reduce((x, y) => x + y, 0)).toBe(total / 3);

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { createSelfSignedCertificate } from '../../src/server/self-signed.js';
 import { SAMPLE } from './harness.js';
 import { startRealServer } from './real-server.js';
-import { tempDir } from '../support/tmp.js';
+import { mbsyncSetup } from './mbsync.js';
 
 const PY = String.raw`
 import imaplib, json, sys
@@ -76,17 +76,7 @@ describe('mbsync', () => {
     await box.append('INBOX', Buffer.from(SAMPLE(1)), { flags: ['\\Seen'] });
     await box.append('INBOX', Buffer.from(SAMPLE(2)));
     await box.append('Sent', Buffer.from(SAMPLE(3)));
-    const dir = await tempDir('everlock-mbsync-');
-    const local = join(dir, 'local') + '/';
-    await mkdir(local, { recursive: true });
-    const rc = join(dir, 'mbsyncrc');
-    await writeFile(
-      rc,
-      `IMAPAccount t\nHost 127.0.0.1\nPort ${server.port}\nUser alice@example.com\nPass secret\nSSLType None\nAuthMechs LOGIN PLAIN\n\n` +
-        `IMAPStore remote\nAccount t\n\nMaildirStore local\nPath ${local}\nInbox ${local}INBOX\nSubFolders Verbatim\n\n` +
-        `Channel c\nFar :remote:\nNear :local:\nPatterns *\nCreate Both\nExpunge Both\nSyncState *\nSync All\n`,
-    );
-    const run = () => execa('mbsync', ['-c', rc, '-a'], { reject: false, timeout: 30_000 });
+    const { local, run } = await mbsyncSetup(server.port, 'Patterns *\nCreate Both\nExpunge Both');
     const first = await run();
     expect(first.exitCode, first.stderr).toBe(0);
     const inboxFiles = [...(await readdir(join(local, 'INBOX', 'cur'))), ...(await readdir(join(local, 'INBOX', 'new')))];

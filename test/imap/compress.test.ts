@@ -3,9 +3,8 @@
 // SELECT, FETCH, a 50 MB APPEND, IDLE with a delivery, LOGOUT and the inactivity timeout through it; the error
 // answers; corrupt input closing only its own connection; output backpressure; and mbsync, which compresses
 // on its own when the server offers it.
-import { execa } from 'execa';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { duplexPair } from 'node:stream';
 import tls from 'node:tls';
@@ -16,9 +15,9 @@ import { ImapFlow } from 'imapflow';
 import { createSelfSignedCertificate } from '../../src/server/self-signed.js';
 import { DeflateTransport } from '../../src/server/imap/session/compress.js';
 import { memoryLogger } from '../serve/fixtures.js';
-import { tempDir } from '../support/tmp.js';
 import { SAMPLE } from './harness.js';
 import { startRealServer } from './real-server.js';
+import { mbsyncSetup } from './mbsync.js';
 
 const ALICE = { domain: 'example.com', local: 'alice' };
 
@@ -563,17 +562,9 @@ describe('COMPRESS=DEFLATE with mbsync', () => {
     const box = await store.mailbox(ALICE, { create: true });
     await box.append('INBOX', Buffer.from(SAMPLE(1)));
     await box.append('INBOX', Buffer.from(SAMPLE(2)));
-    const dir = await tempDir('everlock-mbsync-compress-');
-    const local = join(dir, 'local') + '/';
-    await mkdir(local, { recursive: true });
-    const rc = join(dir, 'mbsyncrc');
-    await writeFile(
-      rc,
-      `IMAPAccount t\nHost 127.0.0.1\nPort ${server.port}\nUser alice@example.com\nPass secret\nSSLType None\nAuthMechs LOGIN PLAIN\n\n` +
-        `IMAPStore remote\nAccount t\n\nMaildirStore local\nPath ${local}\nInbox ${local}INBOX\nSubFolders Verbatim\n\n` +
-        `Channel c\nFar :remote:\nNear :local:\nPatterns INBOX\nCreate Both\nSyncState *\nSync All\n`,
-    );
-    const run = await execa('mbsync', ['-c', rc, '-a'], { reject: false, timeout: 30_000 });
+    const mbsync = await mbsyncSetup(server.port, 'Patterns INBOX\nCreate Both', 'everlock-mbsync-compress-');
+    const { local } = mbsync;
+    const run = await mbsync.run();
     expect(run.exitCode, run.stderr).toBe(0);
     expect(commands).toContain('COMPRESS OK');
     // Commands after COMPRESS were understood, so they were inflated correctly.
@@ -585,7 +576,7 @@ describe('COMPRESS=DEFLATE with mbsync', () => {
     const up = SAMPLE(3, 'Uploaded by mbsync') + 'Body line that mbsync sends compressed.\n'.repeat(200);
     await writeFile(join(local, 'INBOX', 'cur', '1700000000.1.local,U=0:2,S'), up.replace(/\r\n/g, '\n'));
     commands.length = 0;
-    const second = await execa('mbsync', ['-c', rc, '-a'], { reject: false, timeout: 30_000 });
+    const second = await mbsync.run();
     expect(second.exitCode, second.stderr).toBe(0);
     expect(commands).toContain('COMPRESS OK');
     expect(commands).toContain('APPEND OK');

@@ -8,13 +8,14 @@
 //    is measured twice: in a plain process, and with V8's young generation kept at its initial size as the
 //    IMAP server keeps it (src/server/imap/listener.ts), which is where folders are opened in production.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import v8 from 'node:v8';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openMailStore } from '../src/maildir/index.js';
+import { benchDataDir } from './data-dir.js';
 import { diskBaseline, type DiskBaseline } from './disk-baseline.js';
 import { report, type BenchRow } from './report.js';
 
@@ -103,7 +104,8 @@ async function main(): Promise<void> {
   const count = Number(values.count);
   const writers = Number(values.writers);
   const size = Number(values.size);
-  const base = values.dir ?? mkdtempSync(join(tmpdir(), 'everlock-bench-'));
+  // A given --dir is used as it is (and kept); otherwise a new directory under .bench-data (bench/data-dir.ts).
+  const base = values.dir ?? benchDataDir('maildir-');
   const root = join(base, 'mail');
   const store = openMailStore({ root, watch: false, fsync: !values['no-fsync'] });
   await store.mailbox(alice);

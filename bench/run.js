@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const [name, ...args] = process.argv.slice(2);
 // Modules the benchmarks share, not benchmarks themselves.
-const helpers = new Set(['report', 'disk-baseline']);
+const helpers = new Set(['report', 'disk-baseline', 'data-dir']);
 const available = readdirSync(new URL('.', import.meta.url))
   .filter((f) => f.endsWith('.ts'))
   .map((f) => f.replace(/\.ts$/, ''))

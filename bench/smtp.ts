@@ -1,16 +1,16 @@
-// `npm run bench -- smtp [--messages N] [--connections C] [--size BYTES]`: inbound SMTP throughput into one
-// local mailbox, durable (every 250 means the message is fsynced in the Maildir). 16 connections pipeline
-// MAIL/RCPT/DATA (RFC 2920) and send 10 KB messages back to back; latency is per message, from MAIL FROM to the
-// final 250. The server (SMTP module + Maildir store, real fsyncs, SPF/DKIM/DMARC checks against an empty DNS
-// table) runs in a child process, as `everlock serve` would, so the load generator does not eat its CPU.
-// `--cpu-prof FILE` writes a CPU profile of that server process covering the SMTP run only (not the baseline),
-// loadable in Chrome DevTools. CPU time per message (server, store alone, load generator) is reported too,
-// and so is what the disk under the mail directory does without everlock (bench/disk-baseline.ts; skip it
-// with --no-baseline). The mail directory is made under the system temp dir: set TMPDIR to measure elsewhere.
+// `npm run bench -- smtp [--messages N] [--connections C] [--size BYTES] [--dir DIR] [--no-baseline]`:
+// inbound SMTP throughput into one local mailbox, durable (every 250 means the message is fsynced in the
+// Maildir). 16 connections pipeline MAIL/RCPT/DATA (RFC 2920) and send 10 KB messages back to back; latency is
+// per message, from MAIL FROM to the final 250. The server (SMTP module + Maildir store, real fsyncs,
+// SPF/DKIM/DMARC checks against an empty DNS table) runs in a child process, as `everlock serve` would, so the
+// load generator does not eat its CPU. `--cpu-prof FILE` writes a CPU profile of that server process covering
+// the SMTP run only (not the baseline), loadable in Chrome DevTools. CPU time per message (server, store alone,
+// load generator) is reported too, and so is what the disk under the mail directory does without everlock
+// (bench/disk-baseline.ts; skip it with --no-baseline). The mail directory is a new one under .bench-data/, or
+// under `--dir DIR` (bench/data-dir.ts says why not the system temp dir); it is removed at the end.
 import { fork } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config/load.js';
 import { hashPassword } from '../src/config/passwords.js';
@@ -20,6 +20,7 @@ import { openMailStore } from '../src/maildir/index.js';
 import { createMetrics } from '../src/server/metrics.js';
 import type { ServerContext, TlsProvider } from '../src/server/module.js';
 import { createSmtpModules } from '../src/server/smtp/module.js';
+import { benchDataDir } from './data-dir.js';
 import { diskBaseline, type DiskBaseline } from './disk-baseline.js';
 import { report } from './report.js';
 
@@ -39,7 +40,8 @@ if (process.argv.includes('--serve')) {
 
 /** Child process: the server. Prints its port, then on 'stop' prints the INBOX count and exits. */
 async function serve(): Promise<void> {
-  const home = await mkdtemp(join(tmpdir(), 'everlock-bench-smtp-'));
+  const dirAt = process.argv.indexOf('--dir');
+  const home = benchDataDir('smtp-', dirAt > 0 ? process.argv[dirAt + 1] : undefined);
   await mkdir(join(home, 'domains'), { recursive: true });
   await mkdir(join(home, 'users'), { recursive: true });
   await writeFile(join(home, 'domains', 'example.com.toml'), 'enabled = true\n');

@@ -4,12 +4,14 @@
 // any of them renamed; a failed rename undoes the ones already made. Stored messages are in canonical CRLF
 // form, so the size on disk (S=) equals the IMAP size (W=) and byte ranges can be read without conversion.
 //
-// A message given as a buffer of ordinary size is written with synchronous open, write, fstat and close on
-// a raw descriptor, and only the fdatasync goes to the libuv pool: each of those calls takes microseconds
-// (page cache and metadata), while a trip through the pool costs tens of microseconds of CPU in thread
-// wake-ups and promise plumbing, which is what bounded concurrent delivery throughput. Streams and large
+// A message given as a buffer of ordinary size is written on a raw descriptor with synchronous write, fstat
+// and close (microseconds each: page cache and metadata), while a trip through the pool costs tens of
+// microseconds of CPU in thread wake-ups and promise plumbing. Two calls do go to the pool: the fdatasync,
+// which waits for the disk, and the create, which usually takes ~30 µs but costs up to a millisecond of
+// inode-allocator CPU on a file system with many recent deletes (ext4 without a journal skips inodes freed in
+// the last minute): on the event loop that would stall every session in the process. Streams and large
 // buffers keep the asynchronous path.
-import { closeSync, fstatSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { copyFile, link, open, readdir, stat, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -18,7 +20,7 @@ import { StoreError, storeErrorFromErrno } from '../errors.js';
 import { CrlfTransform, toCrlf } from '../mime/canonical.js';
 import type { MessageSource } from './types.js';
 import { uniqueBase, withSizes } from './filename.js';
-import { fdatasyncFd } from './fd-sync.js';
+import { fdatasyncFd, openFd } from './fd-sync.js';
 
 export interface TmpFile {
   /** Folder directory (holding cur/ new/ tmp/). */
@@ -38,13 +40,13 @@ async function unlinkQuiet(path: string): Promise<void> {
 /** Buffers up to this size are written synchronously (see the module comment). */
 const SYNC_WRITE_MAX = 256 * 1024;
 
-/** writeTmp for a small buffer: one pool trip (the fdatasync). */
+/** writeTmp for a small buffer: two pool trips (the create and the fdatasync). */
 async function writeTmpSmall(folderDir: string, data: Buffer, opts: { fsync: boolean; mtime?: number | undefined }): Promise<TmpFile> {
   const unique = uniqueBase();
   const tmpPath = join(folderDir, 'tmp', unique);
   let fd: number;
   try {
-    fd = openSync(tmpPath, 'wx', 0o600);
+    fd = await openFd(tmpPath, 'wx', 0o600);
   } catch (err) {
     throw storeErrorFromErrno(err, 'message file');
   }

@@ -3,7 +3,11 @@
 // there, and on ext4 without a journal (this project's VMs) every file created in a block group with many
 // inodes freed in the last minute (six while their inode table block is dirty) costs up to a millisecond of
 // allocator CPU instead of ~30 µs, so a benchmark run after `npm test` would measure that instead of everlock.
-// The disk baseline printed with each run (disk-baseline.ts) shows the create cost of the directory used.
+// A benchmark's own cleanup (thousands of deletes) would do the same to the next run, so `.bench-data` gets the
+// ext4 "top directory" flag (`chattr +T`, where the file system has it): each run's directory is then placed
+// like a top-level one, in a block group of its own, rather than beside the previous run's. The disk baseline
+// printed with each run (disk-baseline.ts) shows the create cost of the directory used.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,5 +25,10 @@ export function benchDataDir(prefix: string, given?: string | undefined): string
   }
   const base = join(projectRoot(), '.bench-data');
   mkdirSync(base, { recursive: true });
+  try {
+    execFileSync('chattr', ['+T', base], { stdio: 'ignore' });
+  } catch {
+    // Not ext4, or no chattr: the directory works as it is.
+  }
   return mkdtempSync(join(base, prefix));
 }

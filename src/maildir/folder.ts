@@ -76,6 +76,8 @@ export interface Arrival {
 }
 
 const NEED_LOCK = Symbol('need-lock');
+/** How long the uidlist lock is kept after a batch for the next one (deliveries come every few ms under load). */
+const UIDLIST_LOCK_LINGER_MS = 10;
 const STAT_PARALLEL = 64;
 const RECORD_CHUNK = 4000;
 /** The index snapshot is rewritten once this many lines (or a tenth of the folder) were parsed as text. */
@@ -132,7 +134,8 @@ export class MaildirFolder implements Folder {
     readonly dir: string,
     private readonly deps: FolderDeps,
   ) {
-    this.lock = new FolderLock(join(dir, 'dovecot-uidlist.lock'));
+    // Lingering (dotlock.ts): a stream of deliveries takes the uidlist lock once, not once per batch.
+    this.lock = new FolderLock(join(dir, 'dovecot-uidlist.lock'), { lingerMs: UIDLIST_LOCK_LINGER_MS });
     this.uidlist = new Uidlist(dir, deps.log);
     this.modseq = new ModseqLog(dir, deps.log);
     this.keywords = new Keywords(dir);
@@ -829,6 +832,12 @@ export class MaildirFolder implements Folder {
   stopWatching(): void {
     this.watcher?.close();
     this.watcher = undefined;
+  }
+
+  /** The store is closing: no lock may linger past it. */
+  close(): void {
+    this.stopWatching();
+    this.lock.close();
   }
 
   release(): void {

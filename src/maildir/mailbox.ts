@@ -80,6 +80,8 @@ export class MaildirMailbox implements Mailbox {
     const dir = folderPath(this.dir, n);
     // Out of sight first (a name Maildir++ readers skip), then removed: never a half-deleted folder.
     const doomed = join(this.dir, `..everlock-deleted-${uniqueBase()}`);
+    // No uidlist lock of ours may linger in it (forgotten again after the move, in case it was reopened).
+    this.host.forget(dir);
     try {
       await rename(dir, doomed);
     } catch (err) {
@@ -123,6 +125,8 @@ export class MaildirMailbox implements Mailbox {
     const moves = entries.filter((e) => e === srcDir || e.startsWith(srcDir + '.'));
     try {
       for (const e of moves) {
+        // A lingering uidlist lock of ours would move with the folder: released first (see deleteFolder).
+        this.host.forget(join(this.dir, e));
         await rename(join(this.dir, e), join(this.dir, dstDir + e.slice(srcDir.length)));
         this.host.forget(join(this.dir, e));
       }

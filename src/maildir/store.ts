@@ -133,7 +133,7 @@ export class MaildirStore implements MailStore, MailboxHost {
   forget(dir: string): void {
     for (const [d, f] of this.folders) {
       if (d === dir || d.startsWith(dir + '.') || d.startsWith(dir + '/')) {
-        f.stopWatching();
+        f.close();
         this.folders.delete(d);
         this.idle.delete(f);
       }
@@ -213,7 +213,8 @@ export class MaildirStore implements MailStore, MailboxHost {
   }
 
   async close(): Promise<void> {
-    for (const f of this.folders.values()) f.stopWatching();
+    for (const f of this.folders.values()) f.close();
+    for (const f of this.idle) f.close();
     this.folders.clear();
     this.idle.clear();
     this.mailboxes.clear();

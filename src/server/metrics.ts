@@ -13,15 +13,17 @@ export interface Metrics {
 export function createMetrics(): Metrics {
   const values = new Map<string, Map<string, number>>();
   const meta = new Map<string, { type: 'counter' | 'gauge'; help: string }>();
-  const key = (labels?: Labels): string =>
-    labels && Object.keys(labels).length
-      ? '{' +
-        Object.keys(labels)
-          .sort()
-          .map((k) => `${k}="${String(labels[k]).replace(/["\\\n]/g, (c) => (c === '\n' ? '\\n' : '\\' + c))}"`)
-          .join(',') +
-        '}'
-      : '';
+  // Called for every counted command: most label values need no escaping, and one or two keys need no sort.
+  const escape = (v: string): string => (/["\\\n]/.test(v) ? v.replace(/["\\\n]/g, (c) => (c === '\n' ? '\\n' : '\\' + c)) : v);
+  const key = (labels?: Labels): string => {
+    if (!labels) return '';
+    const names = Object.keys(labels);
+    if (names.length === 0) return '';
+    if (names.length > 1) names.sort();
+    let out = '{';
+    for (let i = 0; i < names.length; i++) out += `${i ? ',' : ''}${names[i]}="${escape(String(labels[names[i]!]))}"`;
+    return out + '}';
+  };
   const series = (name: string): Map<string, number> => {
     let s = values.get(name);
     if (!s) values.set(name, (s = new Map()));

@@ -49,7 +49,7 @@ async function both(message: Buffer, env: { ip: string; helo: string; sender: st
     .join('');
   const headers = parseHeaderBlock(message.subarray(0, message.indexOf('\r\n\r\n') + 2));
   const spf = startSpf({ ...env, hostname }, resolver, silentLogger);
-  const ours = await verifyMessage({ ...env, hostname, body: { data: message }, headers, spf }, resolver, silentLogger);
+  const ours = await verifyMessage({ ...env, hostname, body: { data: message }, headers, headersComplete: true, spf }, resolver, silentLogger);
   return { ours: ours.header, theirs: expected, dmarcReject: ours.dmarcReject };
 }
 
@@ -62,6 +62,21 @@ describe('verifyMessage', () => {
     expect(b.ours).toBe(b.theirs);
     expect(b.ours).toMatch(/spf=pass/);
     expect(b.ours).toMatch(/dmarc=pass/);
+  });
+
+  it('matches authenticate for unsigned mail whose From DMARC must find in folded, quoted or grouped forms', async () => {
+    const froms = [
+      'From: "Doe, Jane (Sales)" <a@good.test>',
+      'From: =?UTF-8?Q?J=C3=B6rg?=\r\n <a@good.test>',
+      'From: Team: a@good.test, b@forger.test;',
+      'From: <a@good.test>, other@forger.test',
+      'From: no address at all',
+    ];
+    for (const from of froms) {
+      const message = Buffer.from(`${from}\r\nTo: alice@example.com\r\nSubject: t\r\n\r\nbody\r\n`);
+      const r = await both(message, { ip: '192.0.2.10', helo: 'client.test', sender: 'a@good.test' });
+      expect(r.ours, from).toBe(r.theirs);
+    }
   });
 
   it('matches authenticate for Ed25519 + RSA signed mail, intact and with the body changed', async () => {

@@ -5,13 +5,15 @@
 // The checks are mailauth's `authenticate` taken apart so that nothing waits for what it does not need:
 // - SPF needs only the envelope, so it starts at the first accepted RCPT and its lookups overlap DATA;
 // - DKIM (then ARC) runs on the message while SPF finishes; DMARC, which needs both, comes last;
-// - a message without DKIM-Signature or ARC headers has nothing for DKIM to hash, so only its header block is
-//   parsed instead of every body byte (the result is the same "dkim=none").
+// - a message without DKIM-Signature or ARC headers has nothing for DKIM to hash: its "dkim=none" result and
+//   the From addresses DMARC needs come from the header fields already parsed at DATA, as mailauth would make
+//   them (same address parser), instead of mailauth reading the message again.
 // The header is assembled exactly as `authenticate` does (same order, same folding).
 import { Resolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { Readable } from 'node:stream';
 import libmime from 'libmime';
+import addressparser from 'nodemailer/lib/addressparser';
 import { arc, dkimVerify, dmarc, spf, type ARCData, type ARCResult, type DKIMVerifyResult, type DMARCResult, type DNSResolver, type SPFResult } from 'mailauth';
 import type { Logger } from '../../log.js';
 import { bodyChunks, type MessageBody } from '../delivery/source.js';
@@ -32,6 +34,8 @@ export interface VerifyInput extends Envelope {
   readonly body: MessageBody;
   /** The top-level header fields (from the spool): they say whether there is anything for DKIM/ARC to verify. */
   readonly headers: readonly HeaderField[];
+  /** `headers` is the whole header block (the spool keeps only the first megabyte of a longer one). */
+  readonly headersComplete?: boolean | undefined;
   /** SPF started earlier with the same envelope (startSpf); started here when absent. */
   readonly spf?: Promise<SPFResult | undefined> | undefined;
 }
@@ -78,11 +82,25 @@ function dkimInput(body: MessageBody, headers: readonly HeaderField[]): Buffer |
   return end < 0 ? body.data : body.data.subarray(0, end + 4);
 }
 
+/** What verifyMessage uses of mailauth's DKIM result. */
+type DkimOutcome = Pick<DKIMVerifyResult, 'results' | 'headerFrom' | 'arc'>;
+
+/** mailauth's DKIM result for a message with no signature of any kind (dkim-verifier.js, "message not signed"). */
+function unsignedDkim(headers: readonly HeaderField[]): DkimOutcome {
+  const headerFrom: string[] = [];
+  for (const h of headers) {
+    if (h.name.toLowerCase() !== 'from') continue;
+    for (const a of addressparser(h.value.trim())) if ('address' in a && a.address) headerFrom.push(a.address);
+  }
+  return { results: [{ status: { result: 'none', comment: 'message not signed' }, info: 'dkim=none (message not signed)', signingDomain: '' }], headerFrom };
+}
+
 export async function verifyMessage(input: VerifyInput, resolver: DnsResolve, log: Logger): Promise<VerifyResult> {
   const spfPending = input.spf ?? startSpf(input, resolver, log);
   try {
-    const dkimAndArc = (async (): Promise<{ dkim: DKIMVerifyResult; arc: ARCResult }> => {
-      const dkim = await dkimVerify(dkimInput(input.body, input.headers), { resolver, sender: input.sender });
+    const dkimAndArc = (async (): Promise<{ dkim: DkimOutcome; arc: ARCResult }> => {
+      const unsigned = input.headersComplete && !input.headers.some((h) => SIGNATURE_FIELDS.has(h.name.toLowerCase()));
+      const dkim = unsigned ? unsignedDkim(input.headers) : await dkimVerify(dkimInput(input.body, input.headers), { resolver, sender: input.sender });
       const chain = dkim.arc;
       const data: ARCData = chain ? { chain: chain.chain || [], lastEntry: chain.lastEntry, error: chain.error } : { chain: [] };
       return { dkim, arc: await arc(data, { resolver }) };

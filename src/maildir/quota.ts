@@ -116,11 +116,15 @@ export function addQuota(mailboxDir: string, bytes: number, count: number): Prom
   }
   const before = writing.get(mailboxDir) ?? Promise.resolve();
   const delta: PendingDelta = { bytes, count, done: Promise.resolve() };
-  delta.done = before.then(async () => {
-    // From here on, later deltas start a new line.
-    pending.delete(mailboxDir);
-    await appendDelta(mailboxDir, delta.bytes, delta.count);
-  });
+  // The write waits for the end of this turn of the event loop, so every delivery that finishes in it is summed
+  // into one line: the append itself is synchronous and would otherwise run once per message.
+  delta.done = before
+    .then(() => new Promise<void>((r) => setImmediate(r)))
+    .then(() => {
+      // From here on, later deltas start a new line.
+      pending.delete(mailboxDir);
+      return appendDelta(mailboxDir, delta.bytes, delta.count);
+    });
   pending.set(mailboxDir, delta);
   writing.set(mailboxDir, delta.done);
   void delta.done.then(() => {

@@ -27,6 +27,10 @@ describe('maildirsize', () => {
         ),
       ),
     );
+    // Deliveries that finish in the same turn of the event loop share one line.
+    const deltaLines = (await readFile(join(root, 'example.com', 'alice', MAILDIRSIZE), 'latin1')).split('\n').filter(Boolean).length - 1;
+    expect(deltaLines).toBeGreaterThan(0);
+    expect(deltaLines).toBeLessThan(20);
     await mbA.append('Sent', message('sent'), { flags: ['\\Seen'] });
     const inbox = await mbA.openFolder('INBOX');
     const uids = (await inbox.sync()).messages.map((m) => m.uid);

@@ -5,8 +5,10 @@
 // allocator CPU instead of ~30 µs, so a benchmark run after `npm test` would measure that instead of everlock.
 // A benchmark's own cleanup (thousands of deletes) would do the same to the next run, so `.bench-data` gets the
 // ext4 "top directory" flag (`chattr +T`, where the file system has it): each run's directory is then placed
-// like a top-level one, in a block group of its own, rather than beside the previous run's. The disk baseline
-// printed with each run (disk-baseline.ts) shows the create cost of the directory used.
+// like a top-level one, in some other block group, rather than always beside the previous run's. That is
+// not a guarantee (the allocator favours groups with many free inodes, which a mass delete makes), so the
+// disk baseline printed with each run (disk-baseline.ts) shows the create cost of the directory used, and a
+// note follows the table when it was slow.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';

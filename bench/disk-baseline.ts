@@ -62,3 +62,16 @@ export async function diskBaseline(dir: string, writers: number, size: number): 
   const concurrentPerSecond = await durableWritesPerSecond(join(dir, 'concurrent'), writers, 4000, size);
   return { createMicros, serialPerSecond, concurrentPerSecond };
 }
+
+/** Creates slower than this mean the directory's block group is full of recently freed inodes (see above). */
+export const SLOW_CREATE_MICROS = 200;
+
+/** A note for the end of a benchmark's output when the directory was in that state, else undefined. */
+export function slowCreateNote(disk: DiskBaseline | undefined): string | undefined {
+  if (!disk || disk.createMicros < SLOW_CREATE_MICROS) return undefined;
+  return (
+    `note: creating a file cost ${Math.round(disk.createMicros)} µs here (about 40 µs normally): this directory's block group ` +
+    'holds many recently deleted inodes (a benchmark or test run in the last minutes), so these figures measure ' +
+    'the file system more than everlock; run again in a few minutes (docs/benchmarks.md).'
+  );
+}

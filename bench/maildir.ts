@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openMailStore } from '../src/maildir/index.js';
 import { benchDataDir } from './data-dir.js';
-import { diskBaseline, type DiskBaseline } from './disk-baseline.js';
+import { diskBaseline, slowCreateNote, type DiskBaseline } from './disk-baseline.js';
 import { report, type BenchRow } from './report.js';
 
 const alice = { domain: 'example.com', local: 'alice' };
@@ -176,6 +176,8 @@ async function main(): Promise<void> {
     );
   }
   report('maildir', rows, { loadAverage: loadavg(), messages: cold.messages, pageCacheDropped: dropped, uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? '4 (default)', dir: values.keep ? base : undefined });
+  const slow = slowCreateNote(disk);
+  if (slow) console.log(slow);
   if (!values.keep && !values.dir) rmSync(base, { recursive: true, force: true });
   else if (!values.keep) rmSync(baselineDir, { recursive: true, force: true });
 }

@@ -21,7 +21,7 @@ import { createMetrics } from '../src/server/metrics.js';
 import type { ServerContext, TlsProvider } from '../src/server/module.js';
 import { createSmtpModules } from '../src/server/smtp/module.js';
 import { benchDataDir } from './data-dir.js';
-import { diskBaseline, type DiskBaseline } from './disk-baseline.js';
+import { diskBaseline, slowCreateNote, type DiskBaseline } from './disk-baseline.js';
 import { report } from './report.js';
 
 const arg = (name: string, def: number): number => {
@@ -232,5 +232,7 @@ async function drive(): Promise<void> {
     ],
     { messages: MESSAGES, connections: CONNECTIONS, messageBytes: SIZE, seconds, durable: true },
   );
+  const slow = slowCreateNote(disk);
+  if (slow) console.log(slow);
   if (stored !== latencies.length || failures) process.exitCode = 1;
 }

@@ -86,6 +86,8 @@ export interface LimitSettings {
   readonly imapMaxLineBytes: number;
   /** Commands per second an IMAP session may send before it is slowed down. */
   readonly imapCommandsPerSecond: number; // 200
+  /** Concurrent IMAP connections from one client IP, both IMAP listeners together. */
+  readonly imapConnectionsPerIp: number; // 100
 }
 
 export interface ServerSettings {

@@ -33,6 +33,7 @@ export const DEFAULT_LIMITS: LimitSettings = {
   imapIdleTimeoutSeconds: 1800,
   imapMaxLineBytes: 64 * 1024,
   imapCommandsPerSecond: 200,
+  imapConnectionsPerIp: 100,
 };
 
 export function defaultServerSettings(): ServerSettings {
@@ -61,6 +62,7 @@ const LIMIT_KEYS: Record<string, keyof LimitSettings> = {
   imap_idle_timeout_seconds: 'imapIdleTimeoutSeconds',
   imap_max_line_bytes: 'imapMaxLineBytes',
   imap_commands_per_second: 'imapCommandsPerSecond',
+  imap_connections_per_ip: 'imapConnectionsPerIp',
 };
 
 /** The value of a `[listen]` key or listen flag that means "no listener" (RFC 8314 set-ups turn 143 and 587 off). */

@@ -82,6 +82,7 @@ describe('config validation', () => {
     expect(snap.server.listen.submission).toBe('0.0.0.0:587');
     expect(snap.server.limits.maxRecipients).toBe(7);
     expect(snap.server.limits.imapCommandsPerSecond).toBe(200);
+    expect(snap.server.limits.imapConnectionsPerIp).toBe(100);
     expect(snap.server.routes?.get('example.org')).toBe('127.0.0.1:2526,[::1]:25');
     expect(snap.server.limits.maxMessageBytes).toBe(50 * 1024 * 1024);
     expect(snap.domains.get('example.com')?.outbound.dkim.selector).toBe('s1');

@@ -65,6 +65,7 @@ const fastLimits = {
   imapIdleTimeoutSeconds: 1800,
   imapMaxLineBytes: 65536,
   imapCommandsPerSecond: 200,
+  imapConnectionsPerIp: 100,
 };
 
 export async function writeHome(home: string, opts: HarnessOptions): Promise<Paths> {

@@ -6,6 +6,7 @@ import tls, { type TlsOptions } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { silentLogger, type Logger } from '../../log.js';
 import type { MailStore } from '../../maildir/types.js';
+import type { IpConnectionCap } from './connection-cap.js';
 import { AuthThrottle } from '../auth-throttle.js';
 import type { Authenticator } from './auth.js';
 import { Session, type SessionLimits, type SessionOptions } from './session/session.js';
@@ -53,6 +54,8 @@ export interface ImapServerOptions {
   readonly throttle?: AuthThrottle | undefined;
   /** Told of each accepted connection (metrics); the function it returns, if any, runs when it closes. */
   readonly onConnection?: ((remoteAddress: string) => (() => void) | void) | undefined;
+  /** Concurrent connections per client IP, shared with the other IMAP listener; over it: `* BYE [UNAVAILABLE]`. */
+  readonly connectionCap?: IpConnectionCap | undefined;
   /** Told of each completed command (metrics). */
   readonly onCommand?: SessionOptions['onCommand'];
 }
@@ -99,6 +102,13 @@ export async function startImapServer(opts: ImapServerOptions): Promise<ImapServ
   };
 
   const onConnection = (socket: Duplex, remoteAddress: string, secure: boolean): void => {
+    const cap = opts.connectionCap;
+    if (cap && !cap.take(remoteAddress)) {
+      log.info('connection refused: too many from this address', { ip: remoteAddress, open: cap.count(remoteAddress) });
+      socket.on('error', () => {});
+      socket.end('* BYE [UNAVAILABLE] Too many connections from your address\r\n');
+      return;
+    }
     const id = (++counter).toString(36);
     const session = new Session(socket, {
       store: opts.store,
@@ -118,7 +128,11 @@ export async function startImapServer(opts: ImapServerOptions): Promise<ImapServ
     });
     sessions.add(session);
     const hook = opts.onConnection?.(remoteAddress);
-    if (hook) closeHooks.set(session, hook);
+    if (cap) closeHooks.set(session, () => {
+      cap.give(remoteAddress);
+      hook?.();
+    });
+    else if (hook) closeHooks.set(session, hook);
     session.start();
   };
 

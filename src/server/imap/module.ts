@@ -7,6 +7,7 @@ import { AuthThrottle } from '../auth-throttle.js';
 import { splitListenAddress } from '../listen-address.js';
 import { ListenError, type Listening, type ModuleHealth, type ServerContext, type ServerModule } from '../module.js';
 import type { Authenticator, ImapIdentity } from './auth.js';
+import { IpConnectionCap } from './connection-cap.js';
 import { DEFAULT_LIMITS, startImapServer, type ImapServer } from './listener.js';
 import type { SessionLimits } from './session/session.js';
 import { insecureAuthPolicy } from '../insecure-auth.js';
@@ -61,6 +62,8 @@ export function createImapModule(opts: ImapModuleOptions = {}): ServerModule {
         return user ? identityFor(current, user.login) : null;
       };
       const sessionLimits = sessionLimitsOf(snap);
+      // One count for both listeners, its limit read live (a reload applies to the next connection).
+      const connectionCap = new IpConnectionCap(() => ctx.config().server.limits.imapConnectionsPerIp);
       const listeners: [string, string | undefined, boolean][] = [
         ['IMAP (TLS)', snap.server.listen.imapTls, true],
         ['IMAP', snap.server.listen.imapStarttls, false],
@@ -85,6 +88,7 @@ export function createImapModule(opts: ImapModuleOptions = {}): ServerModule {
             hostname: snap.server.hostname,
             throttle,
             onConnection: () => countConnection(ctx.metrics, 'imap'),
+            connectionCap,
             onCommand: (command, status) => ctx.metrics.inc('everlock_imap_commands_total', { command, status }),
           });
           servers.push(server);

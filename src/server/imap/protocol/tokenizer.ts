@@ -106,9 +106,11 @@ export class CommandFramer {
         continue;
       }
       this.addPart(line.subarray(0, line.length - (line.length >= 2 && line[line.length - 2] === 0x0d ? 2 : 1)));
-      const data = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
+      // One part is a view into a received chunk: copied so the command does not pin it. Several parts are
+      // joined into a new buffer already; copying that again would double the memory of a 50 MB APPEND.
+      const data = this.parts.length === 1 ? Buffer.from(this.parts[0]!) : Buffer.concat(this.parts, this.commandBytes);
       this.resetCommand();
-      return { type: 'command', data: Buffer.from(data) };
+      return { type: 'command', data };
     }
   }
 

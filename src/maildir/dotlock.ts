@@ -93,7 +93,12 @@ async function acquireFile(path: string): Promise<void> {
   const deadline = Date.now() + WAIT_MS;
   let delay = 1;
   for (;;) {
-    if (tryCreate(path)) return;
+    if (tryCreate(path)) {
+      // In the same synchronous step as the create: no other waiter of this process may see the file as ours
+      // yet unheld (isStale) in between.
+      heldPaths.add(path);
+      return;
+    }
     if (await isStale(path)) {
       await unlink(path).catch(() => {});
       continue;
@@ -148,7 +153,6 @@ export class FolderLock {
       const wait = this.notBefore - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       await acquireFile(this.path);
-      heldPaths.add(this.path);
       this.fileHeld = true;
       this.heldSince = Date.now();
     }

@@ -6,7 +6,7 @@ import tls, { type TlsOptions } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { silentLogger, type Logger } from '../../log.js';
 import type { MailStore } from '../../maildir/types.js';
-import type { IpConnectionCap } from './connection-cap.js';
+import type { IpConnectionCap } from '../connection-cap.js';
 import { AuthThrottle } from '../auth-throttle.js';
 import type { Authenticator } from './auth.js';
 import { Session, type SessionLimits, type SessionOptions } from './session/session.js';

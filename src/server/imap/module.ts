@@ -7,7 +7,7 @@ import { AuthThrottle } from '../auth-throttle.js';
 import { splitListenAddress } from '../listen-address.js';
 import { ListenError, type Listening, type ModuleHealth, type ServerContext, type ServerModule } from '../module.js';
 import type { Authenticator, ImapIdentity } from './auth.js';
-import { IpConnectionCap } from './connection-cap.js';
+import { IpConnectionCap } from '../connection-cap.js';
 import { DEFAULT_LIMITS, startImapServer, type ImapServer } from './listener.js';
 import type { SessionLimits } from './session/session.js';
 import { insecureAuthPolicy } from '../insecure-auth.js';

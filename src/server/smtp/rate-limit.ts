@@ -1,5 +1,6 @@
 // Per-client-IP limits for the SMTP listeners: concurrent connections, and commands and messages per minute
 // (fixed one-minute windows). State is in memory: a restart forgets it, which only ever errs on the lenient side.
+import { IpConnectionCap } from '../connection-cap.js';
 
 export interface RateLimits {
   readonly connectionsPerIp: number;
@@ -13,7 +14,7 @@ interface Window {
 }
 
 export class IpRateLimiter {
-  private readonly connections = new Map<string, number>();
+  private readonly connections = new IpConnectionCap(() => this.limits().connectionsPerIp);
   private readonly commands = new Map<string, Window>();
   private readonly messages = new Map<string, Window>();
   private sweepAt = 0;
@@ -25,17 +26,11 @@ export class IpRateLimiter {
 
   /** Counts a new connection; false (and nothing counted) when the IP already has the maximum open. */
   openConnection(ip: string): boolean {
-    const open = this.connections.get(ip) ?? 0;
-    const max = this.limits().connectionsPerIp;
-    if (max > 0 && open >= max) return false;
-    this.connections.set(ip, open + 1);
-    return true;
+    return this.connections.take(ip);
   }
 
   closeConnection(ip: string): void {
-    const open = (this.connections.get(ip) ?? 1) - 1;
-    if (open <= 0) this.connections.delete(ip);
-    else this.connections.set(ip, open);
+    this.connections.give(ip);
   }
 
   /** Counts one command; false when the IP is over its per-minute budget. */

@@ -1,6 +1,7 @@
-// Concurrent IMAP connections per client IP, shared by the implicit-TLS and STARTTLS listeners
-// (`limits.imap_connections_per_ip`): one address cannot hold every session slot and the memory behind them.
-// A refused connection was never counted, so only counted ones are given back when they close.
+// Concurrent connections per client IP, one count shared by the listeners of a protocol: IMAP's implicit-TLS
+// and STARTTLS ports (`limits.imap_connections_per_ip`), SMTP's MX and submission ports (through
+// smtp/rate-limit.ts). One address cannot hold every slot and the memory behind them. A refused connection
+// was never counted, so only counted ones are given back when they close.
 
 export class IpConnectionCap {
   private readonly open = new Map<string, number>();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Parser } from '../../src/server/imap/protocol/parser.js';
 import { CommandFramer, type Frame } from '../../src/server/imap/protocol/tokenizer.js';
 
 const limits = { maxLineBytes: 200, maxLiteralBytes: 1000, maxCommandBytes: 2000 };
@@ -67,5 +68,70 @@ describe('CommandFramer', () => {
     const lim = { maxLineBytes: 200, maxLiteralBytes: 1000, maxCommandBytes: 1500 };
     const input = Buffer.from(`a1 X {900+}\r\n${'y'.repeat(900)} {900}\r\n`);
     expect(frames(input, 50, lim).map(describeFrame)).toEqual(['literal-too-large:false']);
+  });
+});
+
+describe('CommandFramer with a literal spill', () => {
+  /** A sink that keeps what it is given, to compare with what was sent. */
+  function memorySpill(taken: string[], aborted: string[], discarded: string[] = []) {
+    return (firstLine: Buffer, size: number) => {
+      if (!firstLine.toString('latin1').includes('APPEND') || size < 4) return undefined;
+      const chunks: Buffer[] = [];
+      const name = `spill${taken.length + aborted.length}`;
+      return {
+        write: (c: Buffer) => void chunks.push(Buffer.from(c)),
+        finish: () => {
+          const all = Buffer.concat(chunks);
+          taken.push(all.toString('latin1'));
+          return { path: name, size: all.length, hasNul: all.includes(0), failed: false, discard: () => void discarded.push(name) };
+        },
+        abort: () => void aborted.push(name),
+      };
+    };
+  }
+
+  it('takes a large APPEND literal out of the command, says where it was, and the parser hands out its file', () => {
+    const taken: string[] = [];
+    const f = new CommandFramer(limits, memorySpill(taken, []));
+    const input = Buffer.from('a1 APPEND INBOX (\\Seen) {10}\r\n0123456789\r\na2 LOGIN {2}\r\nab x\r\n');
+    const out: Frame[] = [];
+    for (let i = 0; i < input.length; i += 3) {
+      f.push(input.subarray(i, i + 3));
+      for (let fr = f.next(); fr; fr = f.next()) out.push(fr);
+    }
+    const cmds = out.filter((x) => x.type === 'command');
+    expect(cmds.map((c) => c.data.toString('latin1'))).toEqual(['a1 APPEND INBOX (\\Seen) {10}\r\n', 'a2 LOGIN {2}\r\nab x']);
+    expect(taken).toEqual(['0123456789']);
+    const first = cmds[0]!;
+    expect(first.spilled?.map((s) => s.at)).toEqual([first.data.length]);
+    expect(cmds[1]!.spilled).toBeUndefined();
+    const p = new Parser(first.data, { utf8: false, spilled: first.spilled });
+    p.tag();
+    p.sp();
+    p.keyword();
+    p.sp();
+    p.mailbox();
+    p.sp();
+    p.flagList();
+    p.sp();
+    const lit = p.messageLiteral();
+    expect(lit.file?.path).toBe('spill0');
+    expect(lit.file?.size).toBe(10);
+    p.end();
+  });
+
+  it('discards the spilled literals of a command that is dropped (literal over the command limit)', () => {
+    const taken: string[] = [];
+    const aborted: string[] = [];
+    const discarded: string[] = [];
+    const f = new CommandFramer({ maxLineBytes: 200, maxLiteralBytes: 1000, maxCommandBytes: 1000 }, memorySpill(taken, aborted, discarded));
+    f.push(Buffer.from('a1 APPEND INBOX {600+}\r\n' + 'x'.repeat(600) + ' {600+}\r\n'));
+    const out: Frame[] = [];
+    for (let fr = f.next(); fr; fr = f.next()) out.push(fr);
+    expect(out.map((x) => x.type)).toEqual(['literal-too-large']);
+    expect(taken).toEqual(['x'.repeat(600)]);
+    // The finished first literal is discarded with the command; nothing is left open.
+    expect(discarded).toEqual(['spill0']);
+    expect(aborted).toEqual([]);
   });
 });

@@ -54,6 +54,8 @@ export interface ImapServerOptions {
   readonly throttle?: AuthThrottle | undefined;
   /** Told of each accepted connection (metrics); the function it returns, if any, runs when it closes. */
   readonly onConnection?: ((remoteAddress: string) => (() => void) | void) | undefined;
+  /** Where sessions write large APPEND bodies while they arrive; default: the system temp dir. */
+  readonly spoolDir?: string | undefined;
   /** Concurrent connections per client IP, shared with the other IMAP listener; over it: `* BYE [UNAVAILABLE]`. */
   readonly connectionCap?: IpConnectionCap | undefined;
   /** Told of each completed command (metrics). */
@@ -123,6 +125,7 @@ export async function startImapServer(opts: ImapServerOptions): Promise<ImapServ
       remoteAddress,
       ioDebug: opts.ioDebug,
       hostname: opts.hostname,
+      spoolDir: opts.spoolDir,
       onCommand: opts.onCommand,
       onClose: sessionClosed,
     });

@@ -1,6 +1,7 @@
 // The IMAP module of `everlock serve`: the implicit-TLS and STARTTLS listeners from the config, logins through
 // the config directory, and failed-login throttling from the limits. Reloads apply live (users, limits,
 // insecure-auth setting); listen addresses need a restart.
+import { join } from 'node:path';
 import type { ConfigSnapshot } from '../../config/types.js';
 import { accessibleMailboxes, authenticate, primaryMailbox } from '../../config/directory.js';
 import { AuthThrottle } from '../auth-throttle.js';
@@ -89,6 +90,8 @@ export function createImapModule(opts: ImapModuleOptions = {}): ServerModule {
             throttle,
             onConnection: () => countConnection(ctx.metrics, 'imap'),
             connectionCap,
+            // Inside the data directory, as SMTP's spool: private to the server's user.
+            spoolDir: join(snap.paths.data, 'tmp'),
             onCommand: (command, status) => ctx.metrics.inc('everlock_imap_commands_total', { command, status }),
           });
           servers.push(server);

@@ -3,6 +3,10 @@
 // Answers [APPENDUID uidvalidity uid] (RFC 4315). Sent de-duplication: a message whose Message-ID the
 // submission path stored in the \Sent folder in the last ten minutes is not stored twice; the existing
 // UID is returned instead, so clients that save their own copy do not produce duplicates.
+// A large body arrives as a temp file (session/literal-spool.ts) and is streamed from it into the Maildir;
+// the session removes the file once the command is done.
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { completionForError, no, ok, type Completion } from '../errors.js';
 import { resolveFolder } from '../namespaces.js';
 import { AUTH, type CommandSpec } from './types.js';
@@ -26,17 +30,19 @@ export const append: CommandSpec = {
       internalDate = p.dateTime();
       p.sp();
     }
-    let data: Buffer;
+    let body: ReturnType<typeof p.messageLiteral>;
     if (p.tryKeyword('UTF8')) {
       if (!session.enabled.has('UTF8=ACCEPT')) p.fail('APPEND UTF8 needs ENABLE UTF8=ACCEPT');
       p.sp();
       p.char('(');
-      data = p.literal(true).data;
+      body = p.messageLiteral(true);
       p.char(')');
-    } else data = p.literal(true).data;
+    } else body = p.messageLiteral(true);
     p.end();
-    if (data.length > session.opts.limits.maxMessageBytes) return no('Message too large', 'TOOBIG');
-    if (data.length === 0) return no('Empty message', 'CANNOT');
+    const size = body.data ? body.data.length : body.file.size;
+    if (size > session.opts.limits.maxMessageBytes) return no('Message too large', 'TOOBIG');
+    if (size === 0) return no('Empty message', 'CANNOT');
+    if (body.file?.failed) return no('The message could not be received, try again', 'UNAVAILABLE');
     let target;
     try {
       target = resolveFolder(session.user(), name);
@@ -49,7 +55,7 @@ export const append: CommandSpec = {
       const info = folders.find((f) => f.name === target.folder);
       if (!info) return no('Mailbox does not exist', 'TRYCREATE');
       if (info.specialUse === '\\Sent') {
-        const messageId = headerMessageId(data);
+        const messageId = headerMessageId(body.data ?? (await readHead(body.file.path)));
         if (messageId) {
           const existing = await target.mailbox.findByMessageId(target.folder, messageId, SENT_DEDUP_MS);
           if (existing !== null) {
@@ -58,7 +64,8 @@ export const append: CommandSpec = {
           }
         }
       }
-      const r = await target.mailbox.append(target.folder, data, { flags, internalDate });
+      const source = body.data ?? createReadStream(body.file.path, { highWaterMark: 256 * 1024 });
+      const r = await target.mailbox.append(target.folder, source, { flags, internalDate });
       if (session.state.kind === 'selected' && target.mailbox === session.user().personal && session.state.view.name === target.folder) {
         await session.state.view.folder.sync();
       }
@@ -73,6 +80,19 @@ function withTryCreate(err: unknown): Completion {
   const mapped = completionForError(err, { tryCreate: true });
   if (mapped) return mapped;
   throw err;
+}
+
+/** The first HEAD_BYTES of a spilled message: enough for headerMessageId. */
+const HEAD_BYTES = 64 * 1024;
+async function readHead(path: string): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(HEAD_BYTES);
+    const { bytesRead } = await fh.read(buf, 0, HEAD_BYTES, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
 }
 
 /** The Message-ID header value of a raw message, angle brackets included, or undefined. */

@@ -18,6 +18,7 @@ import type {
   SimpleFetchAttribute,
   TextSearchKey,
 } from './ast.js';
+import type { SpilledAt, SpilledLiteral } from './tokenizer.js';
 import { StoreError } from '../../../errors.js';
 import { decodeMutf7 } from './mutf7.js';
 
@@ -28,6 +29,8 @@ export class ParseError extends Error {
 export interface ParserOptions {
   /** UTF8=ACCEPT enabled: mailbox names are UTF-8, not modified UTF-7 (RFC 6855). */
   readonly utf8: boolean;
+  /** Literals the framer wrote to files instead of the command's data (tokenizer.ts). */
+  readonly spilled?: readonly SpilledAt[] | undefined;
 }
 
 const MAX_NUMBER = 0xffffffff;
@@ -192,6 +195,13 @@ export class Parser {
 
   /** literal = "{" number ["+"] "}" CRLF *CHAR8; literal8 = "~{" ... when `allow8`. */
   literal(allow8 = false): { data: Buffer; binary: boolean } {
+    const l = this.messageLiteral(allow8);
+    if (!l.data) this.fail('Literal too large here');
+    return { data: l.data, binary: l.binary };
+  }
+
+  /** A literal that may have been spilled to a file by the framer (a message body: APPEND). */
+  messageLiteral(allow8 = false): { data: Buffer; file?: undefined; binary: boolean } | { data?: undefined; file: SpilledLiteral; binary: boolean } {
     let binary = false;
     if (this.peek() === 0x7e) {
       if (!allow8) this.fail('literal8 not allowed here');
@@ -204,6 +214,12 @@ export class Parser {
     this.char('}');
     this.tryChar('\r');
     if (!this.tryChar('\n')) this.fail('Expected CRLF after literal size');
+    const spilled = this.opts.spilled?.find((s) => s.at === this.pos);
+    if (spilled) {
+      if (spilled.literal.size !== size) this.fail('Literal shorter than announced');
+      if (!binary && spilled.literal.hasNul) this.fail('NUL in literal');
+      return { file: spilled.literal, binary };
+    }
     if (this.pos + size > this.data.length) this.fail('Literal shorter than announced');
     const data = this.data.subarray(this.pos, this.pos + size);
     this.pos += size;

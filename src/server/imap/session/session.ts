@@ -4,6 +4,7 @@
 // they are pushed at once during IDLE and otherwise reconciled at command boundaries (see view.ts for the
 // sequence-number rules). Every error inside is caught here: a session can fail, the process cannot.
 import { once } from 'node:events';
+import { tmpdir } from 'node:os';
 import type { Duplex, Readable } from 'node:stream';
 import type { LogFields, Logger } from '../../../log.js';
 import type { Mailbox, MailStore } from '../../../maildir/types.js';
@@ -15,7 +16,8 @@ import type { CommandContext, CommandSpec } from '../commands/types.js';
 import { bad, completionForError, serverBug, type Completion } from '../errors.js';
 import { type Chunk, encodeLine } from '../protocol/encode.js';
 import { ParseError, Parser } from '../protocol/parser.js';
-import { CommandFramer, type Frame, type FramerLimits } from '../protocol/tokenizer.js';
+import { CommandFramer, type Frame, type FramerLimits, type SpilledAt } from '../protocol/tokenizer.js';
+import { appendSpill } from './literal-spool.js';
 import { Atom, atom, type Value } from '../protocol/values.js';
 import { SequenceError } from './sequence.js';
 import type { AuthenticatedUser, SessionState } from './state.js';
@@ -59,11 +61,18 @@ export interface SessionOptions {
   readonly ioDebug?: boolean | undefined;
   /** Sent in the greeting and ID. */
   readonly hostname?: string | undefined;
+  /** Where large APPEND bodies are written while they arrive (literal-spool.ts); default: the system temp dir. */
+  readonly spoolDir?: string | undefined;
   /** Told of each completed command (metrics): its name ("UID FETCH"; "unknown" when not one we know). */
   readonly onCommand?: ((command: string, status: Completion['status']) => void) | undefined;
 }
 
-type QueueItem = { readonly kind: 'command'; readonly data: Buffer } | { readonly kind: 'reply'; readonly text: string };
+type QueueItem = { readonly kind: 'command'; readonly data: Buffer; readonly spilled?: readonly SpilledAt[] | undefined } | { readonly kind: 'reply'; readonly text: string };
+
+/** Removes the temp files of a queued command's spilled literals (done with it, or dropping it). */
+function discardSpilled(item: QueueItem): void {
+  if (item.kind === 'command' && item.spilled) for (const s of item.spilled) s.literal.discard();
+}
 
 /**
  * Completes a suspended command with the client's next line (null: the connection closed). A module-level
@@ -165,7 +174,7 @@ export class Session implements FeedSession {
   ) {
     this.socket = socket;
     this.secure = opts.secure;
-    this.framer = new CommandFramer(this.framerLimits());
+    this.framer = new CommandFramer(this.framerLimits(), appendSpill(opts.spoolDir ?? tmpdir()));
     this.attach(socket);
   }
 
@@ -222,7 +231,7 @@ export class Session implements FeedSession {
     await this.flush();
     const plain = this.detach();
     this.framer.reset();
-    this.queue.length = 0;
+    this.dropQueue();
     try {
       const tlsSocket = await start(plain);
       this.secure = true;
@@ -250,7 +259,7 @@ export class Session implements FeedSession {
     const inner = this.detach();
     if (this.queue.length > 0 || this.framer.buffered > 0) this.log.info('input sent before the transport changed was dropped', { commands: this.queue.length, bytes: this.framer.buffered });
     this.framer.reset();
-    this.queue.length = 0;
+    this.dropQueue();
     this.paused = false;
     this.attach(wrap(inner));
   }
@@ -313,7 +322,7 @@ export class Session implements FeedSession {
         return;
       case 'command':
         if (this.opts.ioDebug) this.log.debug('C: ' + traceLine(frame.data, this.maskInput));
-        this.queue.push({ kind: 'command', data: frame.data });
+        this.queue.push({ kind: 'command', data: frame.data, spilled: frame.spilled });
         this.wake();
         return;
       case 'line-too-long':
@@ -353,6 +362,8 @@ export class Session implements FeedSession {
       const next = this.queue.shift();
       if (next !== undefined) {
         this.resumeIfPaused();
+        // A continuation line: no literal of it is used.
+        discardSpilled(next);
         if (next.kind === 'command') return next.data;
         this.sendLine(next.text);
         await this.flush();
@@ -386,7 +397,7 @@ export class Session implements FeedSession {
           } else if (item.kind === 'command') {
             await this.paced();
             if (this.closed) break;
-            await this.execute(item.data);
+            await this.execute(item.data, item.spilled);
           }
           else {
             if (/^\S+ BAD /.test(item.text) && this.tooManyBad()) this.bye('Too many invalid commands');
@@ -399,6 +410,8 @@ export class Session implements FeedSession {
           // execute() maps every command error itself; reaching here is a bug in the session: end it alone.
           this.log.error('session failed', { err, stack: err instanceof Error ? err.stack : undefined });
           this.bye('Internal error');
+        } finally {
+          discardSpilled(item);
         }
       }
     } finally {
@@ -531,9 +544,9 @@ export class Session implements FeedSession {
 
   // ---- command execution ----------------------------------------------------------------------------------
 
-  private async execute(data: Buffer): Promise<void> {
+  private async execute(data: Buffer, spilled?: readonly SpilledAt[]): Promise<void> {
     if (data.length === 0) return;
-    const p = new Parser(data, this.parserOptions());
+    const p = new Parser(data, spilled ? { ...this.parserOptions(), spilled } : this.parserOptions());
     let tag = '*';
     let completion: Completion;
     let spec: CommandSpec | undefined;
@@ -757,6 +770,11 @@ export class Session implements FeedSession {
 
   // ---- shutdown -------------------------------------------------------------------------------------------
 
+  private dropQueue(): void {
+    for (const item of this.queue) discardSpilled(item);
+    this.queue.length = 0;
+  }
+
   /** `* BYE` and close (server shutdown, idle timeout, fatal protocol error). */
   bye(text: string): void {
     if (this.closed) return;
@@ -767,6 +785,9 @@ export class Session implements FeedSession {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    // No temp file of a literal being received or of a command never run outlives the connection.
+    this.framer.reset();
+    this.dropQueue();
     idleSweeper(this.opts.limits.idleTimeoutMs).delete(this);
     try {
       this.deselect();

@@ -3,8 +3,10 @@
 // line per listener, hands each valid new snapshot to every module, and stops them all with one deadline.
 // Invariants: ctx.config() always returns a fully validated snapshot (swapped by reference, never mutated);
 // a module that fails to start stops the ones already started before the error propagates.
+import { join } from 'node:path';
 import type { ConfigSnapshot, ListenerSettings, ServerOverrides } from '../config/types.js';
 import type { Paths } from '../config/paths.js';
+import { removeStaleTempFiles } from './temp-cleanup.js';
 import type { Logger } from '../log.js';
 import type { MailStore } from '../maildir/types.js';
 import { createMetrics, describeServerMetrics, type Metrics } from './metrics.js';
@@ -65,6 +67,9 @@ export async function runServer(opts: ServeOptions): Promise<RunningServer> {
   describeServerMetrics(metrics);
   metrics.set('everlock_config_generation', current.generation);
 
+  // What a crash left in <data>/tmp (large messages being received) would otherwise stay for good.
+  const staleTemp = await removeStaleTempFiles(join(paths.data, 'tmp'));
+  if (staleTemp > 0) log.info('removed temp files left by an earlier run', { dir: join(paths.data, 'tmp'), files: staleTemp });
   const tls = await createTlsProvider({ paths, names: certificateNamesFor(current), hostname: current.server.hostname, log });
   let store: MailStore | undefined;
   const started: ServerModule[] = [];

@@ -131,6 +131,7 @@ export const SET_KEYS = [
   'hostname',
   'catch_all',
   'relay',
+  'tls_verify',
   'mx_override',
   'reject_dmarc',
   'dkim_published',
@@ -138,7 +139,7 @@ export const SET_KEYS = [
 
 /**
  * `mail domains set <domain> key=value…`. Empty values clear optional settings (`catch_all=`, `relay=`,
- * `mx_override=`, `dkim_published=`). Turning DKIM on generates the missing keys, as Everlock does.
+ * `tls_verify=`, `mx_override=`, `dkim_published=`). Turning DKIM on generates the missing keys, as Everlock does.
  */
 export async function setDomain(paths: Paths, name: string, args: readonly string[], opts: EditOptions): Promise<{ domain: DomainConfig; keys: KeyResult[] }> {
   if (args.length === 0) throw new UserError(`nothing to set (keys: ${SET_KEYS.join(', ')})`, 2);
@@ -177,6 +178,10 @@ export async function setDomain(paths: Paths, name: string, args: readonly strin
         case 'relay':
           if (value === '') delete table(doc, 'outbound').relay;
           else table(doc, 'outbound').relay = value;
+          break;
+        case 'tls_verify':
+          if (value === '') delete table(doc, 'outbound').tls_verify;
+          else table(doc, 'outbound').tls_verify = parseSwitch(key, value);
           break;
         case 'mx_override': {
           const hosts = listArg(value);

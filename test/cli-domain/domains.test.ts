@@ -62,6 +62,7 @@ describe('mail domains set', () => {
     ['hostname=MX1.example.com', 'hostname=', 'outbound.hostname', 'mx1.example.com', undefined],
     ['catch_all=alice', 'catch_all=', 'catch_all', 'alice', undefined],
     ['relay=smtp://user:pw@smtp.provider.example:587', 'relay=', 'outbound.relay', 'smtp://user:pw@smtp.provider.example:587', undefined],
+    ['tls_verify=off', 'tls_verify=', 'outbound.tls_verify', false, undefined],
     ['mx_override=127.0.0.1:2525,[::1]:2526', 'mx_override=', 'mx_override', ['127.0.0.1:2525', '[::1]:2526'], undefined],
     ['reject_dmarc=on', 'reject_dmarc=off', 'inbound.reject_dmarc_failures', true, false],
     ['dkim_published=old1,old2', 'dkim_published=', 'outbound.dkim.published', ['old1', 'old2'], undefined],

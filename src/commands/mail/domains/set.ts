@@ -12,6 +12,7 @@ export default class DomainsSet extends BaseCommand {
   hostname=HOST        EHLO / Message-ID host (empty: mail.<domain>)
   catch_all=TARGET     where unknown local parts go (empty: reject)
   relay=URL            smarthost smtp://user:pass@host:587
+  tls_verify=on|off    verify the smarthost's certificate (empty: on)
   mx_override=H:P,...  deliver to these hosts instead of the MX
   reject_dmarc=on|off  reject mail failing DMARC p=reject
   dkim_published=S,... selectors kept in DNS after a rotation

@@ -114,6 +114,24 @@ describe('inbound: Authentication-Results in our name', () => {
     await checkStored('large-1', expected);
   });
 
+  it('drops Return-Path, Content-Length, Bcc and Resent-Bcc on receipt (Postfix message_drop_headers), in memory and spooled', async () => {
+    for (const [id, body] of [
+      ['drop-small', 'short body\r\n'],
+      ['drop-large', Array.from({ length: 4000 }, (_, i) => `${i} ${'y'.repeat(76)}\r\n`).join('')],
+    ] as const) {
+      const head = `Return-Path: <forged@elsewhere.test>\r\nFrom: bob@sender.test\r\nContent-Length: 12\r\nBcc: hidden@sender.test,\r\n other@sender.test\r\nResent-Bcc: x@sender.test\r\nSubject: ${id}\r\nMessage-ID: <${id}@sender.test>\r\n\r\n`;
+      const kept = `From: bob@sender.test\r\nSubject: ${id}\r\nMessage-ID: <${id}@sender.test>\r\n\r\n${body}`;
+      await send(Buffer.from(head + body));
+      const { name, bytes } = await storedFile(h, `<${id}@sender.test>`);
+      const text = bytes.toString('latin1');
+      expect(text.match(/^Return-Path:[^\r]*/gim)).toEqual(['Return-Path: <bob@sender.test>']);
+      expect(text).not.toMatch(/^(Content-Length|Bcc|Resent-Bcc):|forged@elsewhere|hidden@sender/im);
+      // The rest is the message as received, byte for byte, and the file name's size is the stored size.
+      expect(text.endsWith(kept)).toBe(true);
+      expect(Number(/,S=(\d+)/.exec(name)![1])).toBe(bytes.length);
+    }
+  });
+
   it('verifies DKIM on the message as received, forged field included in the signature', async () => {
     const { raw, expected } = message('signed-1', 'signed body\r\n');
     const pem = ed.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();

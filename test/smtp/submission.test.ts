@@ -93,6 +93,38 @@ describe('submission', () => {
     expect((await verifyWithMailauth(got.data, txt)).map((r) => r.result)).toEqual(['pass', 'pass']);
   });
 
+  it('removes Bcc, Resent-Bcc, Return-Path and Content-Length from what recipients get, signed without them; Sent keeps Bcc', async () => {
+    const t = transport(h.ports.submission!, false);
+    const raw = [
+      'From: alice@example.com',
+      'To: bob@example.com',
+      'Bcc: carol@remote.test,',
+      ' dave@remote.test',
+      'Resent-Bcc: erin@remote.test',
+      'Return-Path: <forged@elsewhere.test>',
+      'Content-Length: 3',
+      'Subject: blind copies',
+      '',
+      'who else got this?',
+      '',
+    ].join('\r\n');
+    await t.sendMail({ envelope: { from: 'alice@example.com', to: ['bob@example.com', 'carol@remote.test'] }, raw });
+    t.close();
+    const bob = (await h.messages('bob@example.com')).find((m) => m.includes('Subject: blind copies'))!;
+    const remote = await eventually(async () => mx.received.find((r) => r.data.toString().includes('Subject: blind copies')));
+    for (const copy of [bob, remote.data.toString('latin1')]) {
+      expect(copy).not.toMatch(/^(Bcc|Resent-Bcc|Content-Length):/im);
+      expect(copy).not.toMatch(/dave@remote\.test|erin@remote\.test|forged@elsewhere/);
+      expect(copy).toMatch(/who else got this\?/);
+    }
+    expect(bob.match(/^Return-Path:/gim)).toEqual(['Return-Path:']);
+    expect((await verifyWithMailauth(remote.data, txt)).map((r) => r.result)).toEqual(['pass', 'pass']);
+    const sent = await eventually(async () => (await h.messages('alice@example.com', 'Sent')).find((m) => m.includes('Subject: blind copies')));
+    expect(sent).toMatch(/^Bcc: carol@remote\.test,\r\n dave@remote\.test\r\n/m);
+    expect(sent).toMatch(/^Resent-Bcc: erin@remote\.test\r\n/m);
+    expect(sent).not.toMatch(/forged@elsewhere|^Content-Length:/im);
+  });
+
   it('accepts submission over implicit TLS (465)', async () => {
     const t = transport(h.ports.submissions!, true, 'bob', 'bob-pw');
     const info = await t.sendMail({ from: 'bob@example.com', to: 'alice@example.com', subject: 'over 465', text: 'tls' });

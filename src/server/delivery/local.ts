@@ -48,6 +48,12 @@ export interface LocalMessage {
   readonly folder?: string | undefined;
   /** Extra Maildir copies in the same transaction (submission's Sent copy). */
   readonly extraTargets?: readonly DeliveryTarget[] | undefined;
+  /**
+   * Other bytes for the extra targets (the Sent copy keeps the Bcc fields recipients must not see). They are
+   * then stored first, in a store call of their own: a failure after it leaves that copy and a 4xx, so a
+   * retry can store it twice, but no recipient ever gets a message the client was told failed.
+   */
+  readonly extraBody?: { readonly body: MessageBody; readonly size: number } | undefined;
   /** Extra queue entries in the same transaction (submission's remote recipients). */
   readonly remote?: { readonly from: string; readonly recipients: readonly string[]; readonly senderDomain: string } | undefined;
 }
@@ -172,7 +178,12 @@ export async function deliverLocal(deps: DeliveryDeps, snap: ConfigSnapshot, msg
         ),
       );
     }
-    const targets: DeliveryTarget[] = [...p.targets.map(({ mailbox, folder }) => ({ mailbox, folder })), ...(msg.extraTargets ?? [])];
+    const extra = msg.extraTargets ?? [];
+    if (msg.extraBody && extra.length) {
+      for (const t of extra) await deps.store.mailbox(t.mailbox, { quotaBytes: quotaOfMailbox(snap, t.mailbox) });
+      await deps.store.deliver(extra, await messageSource(returnPath + msg.trace, msg.extraBody.body, msg.extraBody.size));
+    }
+    const targets: DeliveryTarget[] = [...p.targets.map(({ mailbox, folder }) => ({ mailbox, folder })), ...(msg.extraBody ? [] : extra)];
     if (targets.length) {
       // Delivered-To names the envelope recipient; with several recipients sharing one stored source it would
       // disclose Bcc recipients to each other, so it is added only when the copies are for one recipient.

@@ -1,27 +1,7 @@
 // RFC 8601 §5: a border MTA removes the Authentication-Results fields that carry its own authserv-id from mail
 // arriving from outside before adding its own, since a client trusts that id and anyone can write it. Fields of
-// other hosts stay (they are informative). Only the header block is rewritten, byte for byte apart from the
-// removed fields: a message in memory gets a new buffer, a spooled one keeps its file and gets a replacement
-// for the file's header bytes (so the body is streamed as received and memory stays bounded).
-import { open } from 'node:fs/promises';
-import type { MessageBody } from '../delivery/source.js';
-import type { HeaderField } from './headers.js';
-
-export interface StoredMessage {
-  readonly body: MessageBody;
-  readonly size: number;
-  readonly headers: readonly HeaderField[];
-  /** Bytes of the header fields at the start of `body` (spool's headerLength); undefined when unknown. */
-  readonly headerLength: number | undefined;
-}
-
-export interface Stripped {
-  readonly body: MessageBody;
-  readonly size: number;
-  readonly headers: readonly HeaderField[];
-  /** Fields removed (0: the message is returned as it was). */
-  readonly removed: number;
-}
+// other hosts stay (they are informative). The removal itself is header-strip.ts's.
+import { stripFields, stripFieldsFromBlock, type StoredMessage, type Stripped } from './header-strip.js';
 
 /** The authserv-id of an Authentication-Results value, lower-cased: the first word before `;`, comments and version dropped. */
 export function authservId(value: string): string {
@@ -40,70 +20,15 @@ function normalise(host: string): string {
   return host.toLowerCase().replace(/\.$/, '');
 }
 
-/**
- * Removes own Authentication-Results fields from a header block (CRLF form, fields only). Each field is its
- * first line plus the continuation lines after it, as parseHeaderBlock reads them; everything else is kept as is.
- */
+/** Removes own Authentication-Results fields from a header block (CRLF form, fields only). */
 export function stripHeaderBlock(block: Buffer, hostname: string): { block: Buffer; removed: number } {
-  const keep: Buffer[] = [];
-  let removed = 0;
-  let start = 0;
-  while (start < block.length) {
-    // The field runs to the first line end not followed by a space or tab (or to the end of the block).
-    let end = block.length;
-    for (let nl = block.indexOf(0x0a, start); nl >= 0; nl = block.indexOf(0x0a, nl + 1)) {
-      const next = block[nl + 1];
-      if (next !== 0x20 && next !== 0x09) {
-        end = nl + 1;
-        break;
-      }
-    }
-    const field = block.subarray(start, end);
-    const text = field.toString('latin1');
-    const colon = text.indexOf(':');
-    if (colon > 0 && isOwnAuthResults(text.slice(0, colon), text.slice(colon + 1), hostname)) removed++;
-    else keep.push(field);
-    start = end;
-  }
-  return removed ? { block: Buffer.concat(keep), removed } : { block, removed: 0 };
+  return stripFieldsFromBlock(block, (name, value) => isOwnAuthResults(name, value, hostname));
 }
 
 /**
- * The message as it is to be stored: without own Authentication-Results fields. Called after verification
- * (which must see the message as received). A header block too long for the spool to have measured is left
- * alone.
+ * The message as it is to be stored: without own Authentication-Results fields (and, with `alsoRemove`, other
+ * fields). Called after verification, which must see the message as received.
  */
-export async function stripOwnAuthResults(msg: StoredMessage, hostname: string): Promise<Stripped> {
-  const unchanged: Stripped = { body: msg.body, size: msg.size, headers: msg.headers, removed: 0 };
-  // The parsed fields say whether there is anything to do: almost always not, and then nothing is read or copied.
-  if (!msg.headers.some((h) => isOwnAuthResults(h.name, h.value, hostname))) return unchanged;
-  const length = msg.headerLength;
-  if (length === undefined) return unchanged;
-  const headers = msg.headers.filter((h) => !isOwnAuthResults(h.name, h.value, hostname));
-  if (msg.body.data) {
-    const { block, removed } = stripHeaderBlock(msg.body.data.subarray(0, length), hostname);
-    if (!removed) return unchanged;
-    const data = Buffer.concat([block, msg.body.data.subarray(length)]);
-    return { body: { data }, size: data.length, headers, removed };
-  }
-  const { block, removed } = stripHeaderBlock(await readStart(msg.body.path, length), hostname);
-  if (!removed) return unchanged;
-  return { body: { path: msg.body.path, head: block, start: length }, size: msg.size - (length - block.length), headers, removed };
-}
-
-/** The first `length` bytes of a file (the header block, at most the spool's MAX_HEADER_BYTES). */
-async function readStart(path: string, length: number): Promise<Buffer> {
-  const buf = Buffer.alloc(length);
-  const fh = await open(path, 'r');
-  try {
-    let off = 0;
-    while (off < length) {
-      const { bytesRead } = await fh.read(buf, off, length - off, off);
-      if (bytesRead === 0) break;
-      off += bytesRead;
-    }
-    return off === length ? buf : buf.subarray(0, off);
-  } finally {
-    await fh.close();
-  }
+export function stripOwnAuthResults(msg: StoredMessage, hostname: string, alsoRemove: (name: string) => boolean = () => false): Promise<Stripped> {
+  return stripFields(msg, (name, value) => alsoRemove(name) || isOwnAuthResults(name, value, hostname));
 }

@@ -14,7 +14,8 @@ import { deliverLocal, envelopeReject, type LocalRecipient } from '../delivery/l
 import { statusFromReply } from '../dsn.js';
 import { connectionLimitHooks } from './connection-limit.js';
 import { replies, replyForFailure, SmtpReply } from './errors.js';
-import { stripOwnAuthResults } from './forged-auth-results.js';
+import { isDroppedField } from './dropped-fields.js';
+import { isOwnAuthResults, stripOwnAuthResults } from './forged-auth-results.js';
 import { headerValues, messageId } from './headers.js';
 import type { SmtpRuntime } from './runtime.js';
 import { spoolMessage, SpoolTooBig, type SpooledMessage } from './spool.js';
@@ -158,9 +159,11 @@ async function receive(
     const dmarcDomains = recipients.some((r) => r.address.includes('@') && snap.domains.get(r.address.slice(r.address.lastIndexOf('@') + 1))?.inbound.rejectDmarcFailures);
     if (auth.dmarcReject && dmarcDomains) throw replies.dmarcReject();
 
-    // Only now, after DKIM has seen the message as received: no Authentication-Results in our name but ours.
-    const msg = await stripOwnAuthResults(spool, hostname);
-    if (msg.removed) rt.log.info('removed Authentication-Results fields carrying our hostname', { session: session.id, messageId: messageId(spool.headers), count: msg.removed });
+    // Only now, after DKIM has seen the message as received: no Authentication-Results in our name but ours,
+    // and none of the fields no delivered message keeps (dropped-fields.ts).
+    const forged = spool.headers.filter((h) => isOwnAuthResults(h.name, h.value, hostname)).length;
+    const msg = await stripOwnAuthResults(spool, hostname, isDroppedField);
+    if (forged && msg.removed) rt.log.info('removed Authentication-Results fields carrying our hostname', { session: session.id, messageId: messageId(spool.headers), count: forged });
     const trace = receivedHeader(session, hostname, recipients.map((r) => r.address)) + auth.header;
     const outcomes = await deliverLocal(rt.delivery, snap, { sender, body: msg.body, size: msg.size, headers: msg.headers, trace }, recipients);
     const refused = outcomes.filter((o) => o.result === 'rejected');

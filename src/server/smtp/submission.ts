@@ -19,6 +19,8 @@ import { replies, replyForFailure, SmtpReply } from './errors.js';
 import { addressesIn, firstHeader, fromAddresses, headerLine, messageId } from './headers.js';
 import type { SmtpRuntime } from './runtime.js';
 import { spoolMessage, SpoolTooBig, type SpooledMessage } from './spool.js';
+import { isBlindField, isDroppedField } from './dropped-fields.js';
+import { stripFields } from './header-strip.js';
 import { receivedHeader, rfc5322Date } from './trace.js';
 import { attachWireHooks } from './wire-hooks.js';
 import type { InsecureAuthPolicy } from '../insecure-auth.js';
@@ -162,13 +164,19 @@ async function submit(rt: SmtpRuntime, stream: SMTPServerDataStream, session: SM
     const domain = snap.domains.get(fromDomain) ?? snap.domains.get(sender.slice(sender.lastIndexOf('@') + 1).toLowerCase());
     const outboundHost = domain?.outbound.hostname ?? snap.server.hostname;
 
+    // Recipients get it without Bcc, Resent-Bcc, Return-Path and Content-Length; the sender's Sent copy keeps
+    // the Bcc fields (dropped-fields.ts). DKIM signs what recipients get.
+    const outgoing = await stripFields(spool, (name) => isDroppedField(name));
+    const blind = spool.headers.some((h) => isBlindField(h.name));
+    const sentCopy = blind ? await stripFields(spool, (name) => isDroppedField(name) && !isBlindField(name)) : undefined;
+
     let added = '';
     if (!messageId(spool.headers)) added += headerLine('Message-ID', `<${Date.now().toString(36)}.${randomBytes(9).toString('base64url')}@${outboundHost}>`);
     if (!firstHeader(spool.headers, 'date')) added += headerLine('Date', rfc5322Date(new Date()));
     const keys = domain ? await loadSigningKeys(snap.paths, domain) : [];
-    const signatures = domain ? await dkimSignMessage({ domain: domain.name, keys, prefix: added, body: spool.body }) : '';
+    const signatures = domain ? await dkimSignMessage({ domain: domain.name, keys, prefix: added, body: outgoing.body }) : '';
     const trace = receivedHeader(session, snap.server.hostname, [...txn.local.map((r) => r.address), ...txn.remote]) + signatures + added;
-    const headers = added ? [...parseAdded(added), ...spool.headers] : spool.headers;
+    const headers = added ? [...parseAdded(added), ...outgoing.headers] : outgoing.headers;
 
     // Outbound rules may refuse, drop or redirect recipients now that the headers are known.
     const ruled = applyOutboundRules(snap, sender, headers, [...txn.local.map((r) => r.address), ...txn.remote]);
@@ -188,11 +196,12 @@ async function submit(rt: SmtpRuntime, stream: SMTPServerDataStream, session: SM
       snap,
       {
         sender,
-        body: spool.body,
-        size: spool.size,
+        body: outgoing.body,
+        size: outgoing.size,
         headers,
         trace,
         extraTargets: [{ mailbox: primaryMailbox(user), folder: 'Sent', flags: ['\\Seen'] }],
+        extraBody: sentCopy ? { body: sentCopy.body, size: sentCopy.size } : undefined,
         remote: remote.length ? { from: sender, recipients: remote, senderDomain: domain?.name ?? fromDomain } : undefined,
       },
       local,

@@ -27,6 +27,7 @@ const SERVER_TEMPLATE = `# everlock server settings. Every field is optional; fl
 # imap_idle_timeout_seconds = 1800
 # imap_commands_per_second = 200      # an IMAP session over this rate is slowed down, not refused
 # imap_connections_per_ip = 100       # from one address, both IMAP listeners together
+# submission_recipients_per_user_per_hour = 1000  # then 450 4.7.1 until the hour is over
 #
 # [passwords]
 # scrypt_ln = 17                      # cost of new password hashes: 2^17, 128 MiB, OWASP's scrypt minimum

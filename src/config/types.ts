@@ -88,6 +88,8 @@ export interface LimitSettings {
   readonly imapCommandsPerSecond: number; // 200
   /** Concurrent IMAP connections from one client IP, both IMAP listeners together. */
   readonly imapConnectionsPerIp: number; // 100
+  /** Recipients one login may submit to per hour (local and remote), against a stolen password's spam run. */
+  readonly submissionRecipientsPerUserPerHour: number; // 1000
 }
 
 export interface ServerSettings {

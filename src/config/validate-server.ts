@@ -34,6 +34,7 @@ export const DEFAULT_LIMITS: LimitSettings = {
   imapMaxLineBytes: 64 * 1024,
   imapCommandsPerSecond: 200,
   imapConnectionsPerIp: 100,
+  submissionRecipientsPerUserPerHour: 1000,
 };
 
 export function defaultServerSettings(): ServerSettings {
@@ -63,6 +64,7 @@ const LIMIT_KEYS: Record<string, keyof LimitSettings> = {
   imap_max_line_bytes: 'imapMaxLineBytes',
   imap_commands_per_second: 'imapCommandsPerSecond',
   imap_connections_per_ip: 'imapConnectionsPerIp',
+  submission_recipients_per_user_per_hour: 'submissionRecipientsPerUserPerHour',
 };
 
 /** The value of a `[listen]` key or listen flag that means "no listener" (RFC 8314 set-ups turn 143 and 587 off). */

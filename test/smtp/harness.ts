@@ -66,6 +66,7 @@ const fastLimits = {
   imapMaxLineBytes: 65536,
   imapCommandsPerSecond: 200,
   imapConnectionsPerIp: 100,
+  submissionRecipientsPerUserPerHour: 1000,
 };
 
 export async function writeHome(home: string, opts: HarnessOptions): Promise<Paths> {

@@ -33,6 +33,7 @@ export const replies = {
   tooManyConnections: () => new SmtpReply(421, '4.7.0', 'Too many connections from your address, try again later'),
   tooManyCommands: () => new SmtpReply(421, '4.7.0', 'Too many commands from your address, try again later'),
   tooManyMessages: () => new SmtpReply(450, '4.7.1', 'Too many messages from your address, try again later'),
+  userSendLimit: (perHour: number) => new SmtpReply(450, '4.7.1', `This account may send to ${perHour} recipients an hour; try again later`),
   temporaryFailure: () => new SmtpReply(451, '4.3.0', 'Temporary local failure, try again later'),
   mailboxFull: () => new SmtpReply(452, '4.2.2', 'Mailbox full, try again later'),
   notOwned: (what: string) => new SmtpReply(550, '5.7.1', `You are not allowed to send as ${what}`),

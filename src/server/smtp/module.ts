@@ -18,7 +18,7 @@ import { createResolver } from '../queue/route.js';
 import { QueueWorker } from '../queue/worker.js';
 import { loadSrsSecret, Srs } from '../srs.js';
 import { createInboundServer } from './inbound.js';
-import { IpRateLimiter } from './rate-limit.js';
+import { FixedWindows, IpRateLimiter } from './rate-limit.js';
 import type { SmtpRuntime } from './runtime.js';
 import { createSubmissionServer } from './submission.js';
 import { dnsResolver, type DnsResolve } from './verify.js';
@@ -177,6 +177,7 @@ async function makeRuntime(ctx: ServerContext, opts: SmtpModuleOptions): Promise
     tls: ctx.tls,
     resolver: cachingResolver(opts.resolver ?? dnsResolver(snap.server.dnsServer)),
     spoolDir: join(paths.data, 'tmp'),
+    userSends: new FixedWindows(3_600_000),
     limiter: new IpRateLimiter(() => {
       const l = limits();
       return { connectionsPerIp: l.smtpConnectionsPerIp, commandsPerMinute: l.smtpCommandsPerIpPerMinute, messagesPerMinute: l.smtpMessagesPerIpPerMinute };

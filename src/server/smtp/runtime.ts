@@ -7,7 +7,7 @@ import type { AuthThrottle } from '../auth-throttle.js';
 import type { DeliveryDeps } from '../delivery/local.js';
 import type { Metrics } from '../metrics.js';
 import type { TlsProvider } from '../module.js';
-import type { IpRateLimiter } from './rate-limit.js';
+import type { FixedWindows, IpRateLimiter } from './rate-limit.js';
 import type { DnsResolve } from './verify.js';
 
 export interface SmtpRuntime {
@@ -23,6 +23,8 @@ export interface SmtpRuntime {
   /** Where DATA is spooled before delivery (inside the data dir, same filesystem as the Maildirs). */
   readonly spoolDir: string;
   readonly limiter: IpRateLimiter;
+  /** Submission recipients per login per hour (limits.submission_recipients_per_user_per_hour). */
+  readonly userSends: FixedWindows;
   readonly throttle: AuthThrottle;
   /** Idle time before a client is disconnected. */
   readonly socketTimeoutMs: number;

@@ -114,6 +114,12 @@ export function createSubmissionServer(rt: SmtpRuntime, opts: SubmissionOptions)
       if (r.kind === 'unknown-user') return cb(replies.unknownUser());
       const refused = outboundEnvelopeReject(snap, session.envelope.mailFrom ? session.envelope.mailFrom.address : '', addr);
       if (refused) return cb(refused);
+      const user = userOf(session);
+      const perHour = snap.server.limits.submissionRecipientsPerUserPerHour;
+      if (user && !rt.userSends.hit(user.login, perHour)) {
+        log.warn('recipient refused: hourly sending limit reached', { login: user.login, to: addr, perHour });
+        return cb(replies.userSendLimit(perHour));
+      }
       if (r.kind === 'local') txn.local.push({ address: addr.toLowerCase(), mailboxes: r.mailboxes, forward: r.forward });
       else txn.remote.push(addr);
       cb();

@@ -21,14 +21,14 @@ export default class Deliver extends BaseCommand {
 
   static override flags = {
     to: Flags.string({ description: 'recipient address (local)', required: true }),
-    from: Flags.string({ description: 'envelope sender (Return-Path); empty for bounces', default: '' }),
+    from: Flags.string({ description: 'envelope sender (Return-Path); empty for bounces; default: the message\'s Return-Path field' }),
     folder: Flags.string({ description: 'store into this folder instead of the one the rules choose' }),
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Deliver);
     const paths = this.paths(flags);
-    const [{ loadConfig }, { resolveRecipient }, { dataFiles }, { openMailStore }, { createLogger }, { spoolMessage, SpoolTooBig }, local, { QueueFiles }, srs, { rfc5322Date }, { StoreError, ConfigError }] =
+    const [{ loadConfig }, { resolveRecipient }, { dataFiles }, { openMailStore }, { createLogger }, { spoolMessage, SpoolTooBig }, local, { QueueFiles }, srs, { rfc5322Date }, { StoreError, ConfigError }, { stripFields }, { headerValues }] =
       await Promise.all([
         import('../config/load.js'),
         import('../config/directory.js'),
@@ -41,6 +41,8 @@ export default class Deliver extends BaseCommand {
         import('../server/srs.js'),
         import('../server/smtp/trace.js'),
         import('../errors.js'),
+        import('../server/smtp/header-strip.js'),
+        import('../server/smtp/headers.js'),
       ]);
 
     let snap;
@@ -73,7 +75,11 @@ export default class Deliver extends BaseCommand {
         log,
       };
       const trace = `Received: by ${snap.server.hostname} (everlock deliver)\r\n\tfor <${to}>; ${rfc5322Date(new Date())}\r\n`;
-      const outcomes = await local.deliverLocal(deps, snap, { sender: flags.from, body: spool.body, size: spool.size, headers: spool.headers, trace, folder: flags.folder }, [
+      // As dovecot-lda: without --from the envelope sender is the Return-Path field an MTA put on top (Postfix's
+      // pipe flag R, fetchmail). The stored copy has one Return-Path either way: ours, in front.
+      const sender = flags.from ?? envelopeFrom(headerValues(spool.headers, 'return-path')[0]);
+      const msg = await stripFields(spool, (name) => name.trim().toLowerCase() === 'return-path');
+      const outcomes = await local.deliverLocal(deps, snap, { sender, body: msg.body, size: msg.size, headers: msg.headers, trace, folder: flags.folder }, [
         { address: to.toLowerCase(), mailboxes: r.mailboxes, forward: r.forward },
       ]);
       const refused = outcomes.find((o) => o.result === 'rejected');
@@ -87,4 +93,11 @@ export default class Deliver extends BaseCommand {
       await store.close();
     }
   }
+}
+
+/** The address in a Return-Path value (`<a@b>`, `<>` or a bare address); '' when there is none. */
+function envelopeFrom(value: string | undefined): string {
+  if (value === undefined) return '';
+  const m = /<([^>]*)>/.exec(value);
+  return (m ? m[1]! : value).trim();
 }

@@ -2,6 +2,7 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { text as streamText } from 'node:stream/consumers';
 import { everlock } from '../support/cli.js';
 import { openMailStore } from '../../src/maildir/index.js';
 import { writeHome } from '../smtp/harness.js';
@@ -36,6 +37,33 @@ describe('everlock deliver', () => {
     const f = await everlock(['deliver', '--home', home, '--to', 'alice@example.com', '--folder', 'Lists'], { input: MSG.replace(/\r\n/g, '\n') });
     expect(f.exitCode, String(f.stderr)).toBe(0);
     expect(await messages('Lists')).toBe(1);
+  });
+
+  it('takes the envelope sender from the Return-Path field when --from is not given, and stores one Return-Path', async () => {
+    const stored = async (id: string): Promise<string> => {
+      const store = openMailStore({ root: join(home, 'mail'), watch: false });
+      try {
+        const f = await (await store.mailbox({ domain: 'example.com', local: 'alice' })).openFolder('INBOX');
+        try {
+          for (const m of (await f.sync()).messages) {
+            const text = await streamText(await f.read(m.uid));
+            if (text.includes(`<${id}@example.org>`)) return text;
+          }
+        } finally {
+          f.release();
+        }
+      } finally {
+        await store.close();
+      }
+      throw new Error(`${id} not stored`);
+    };
+    const withRp = (id: string) => `Return-Path: <bounce-${id}@example.org>\r\n` + MSG.replace('<d1@example.org>', `<${id}@example.org>`);
+    const a = await everlock(['deliver', '--home', home, '--to', 'alice@example.com'], { input: withRp('rp1') });
+    expect(a.exitCode, String(a.stderr)).toBe(0);
+    expect((await stored('rp1')).match(/^Return-Path:[^\r]*/gim)).toEqual(['Return-Path: <bounce-rp1@example.org>']);
+    const b = await everlock(['deliver', '--home', home, '--to', 'alice@example.com', '--from', 'given@example.org'], { input: withRp('rp2') });
+    expect(b.exitCode, String(b.stderr)).toBe(0);
+    expect((await stored('rp2')).match(/^Return-Path:[^\r]*/gim)).toEqual(['Return-Path: <given@example.org>']);
   });
 
   it('exits 75 (try again later) when the user file\'s quota is full, without any IMAP login first', async () => {

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import type { ConfigSnapshot, ListenerSettings, ServerOverrides } from '../config/types.js';
 import type { Paths } from '../config/paths.js';
 import { removeStaleTempFiles } from './temp-cleanup.js';
+import { lastGoodPaths, saveLastGood } from './last-good-config.js';
+import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { MailStore } from '../maildir/types.js';
 import { createMetrics, describeServerMetrics, type Metrics } from './metrics.js';
@@ -60,7 +62,12 @@ export function certificateNamesFor(snap: ConfigSnapshot): string[] {
 
 export async function runServer(opts: ServeOptions): Promise<RunningServer> {
   const { paths, log } = opts;
-  let current = await opts.loadConfig(paths, { server: opts.overrides, generation: 1 });
+  let current = await loadStartingConfig(opts);
+  // The copy to fall back on next time, once this config has proved loadable (and again at every reload).
+  const keepLastGood = (snap: ConfigSnapshot): void => {
+    if (snap.paths.config !== paths.config) return;
+    saveLastGood(paths).catch((err: unknown) => log.warn('could not keep a copy of the live config', { error: err }));
+  };
   for (const w of current.warnings) log.warn(`${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}`, { file: w.file, line: w.line });
 
   const metrics = withModuleGauges(createMetrics(), () => health());
@@ -129,6 +136,7 @@ export async function runServer(opts: ServeOptions): Promise<RunningServer> {
     await closeAll(Date.now() + 2000);
     throw err;
   }
+  keepLastGood(current);
 
   const apply = async (snap: ConfigSnapshot): Promise<void> => {
     const moved = listenChanges(current.server.listen, snap.server.listen);
@@ -136,6 +144,7 @@ export async function runServer(opts: ServeOptions): Promise<RunningServer> {
       log.warn(`everlock.toml: listen addresses changed (${moved.join(', ')}); they apply after a restart, the old ones keep serving`, { changed: moved });
     }
     current = snap;
+    keepLastGood(snap);
     metrics.set('everlock_config_generation', snap.generation);
     await tls.setNames(certificateNamesFor(snap), snap.server.hostname).catch((err: unknown) => log.error('regenerating the self-signed certificate failed', { error: err }));
     for (const m of started) {
@@ -223,4 +232,22 @@ function withModuleGauges(inner: Metrics, health: () => Record<string, ModuleHea
       return inner.render();
     },
   };
+}
+
+/**
+ * The config to start on: the config directory's, or, when that does not validate and a copy of the config
+ * that was last live exists (last-good-config.ts), that copy, with the problems logged. Without a copy the
+ * error stands: there is nothing known-good to serve.
+ */
+async function loadStartingConfig(opts: ServeOptions): Promise<ConfigSnapshot> {
+  try {
+    return await opts.loadConfig(opts.paths, { server: opts.overrides, generation: 1 });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    const fallback = lastGoodPaths(opts.paths);
+    if (!fallback) throw err;
+    for (const line of err.message.split('\n')) opts.log.error(`config: ${line}`);
+    opts.log.error('the config directory does not validate: starting on the last config that was live; fix it and the fix applies live', { dir: opts.paths.config, kept: fallback.config });
+    return opts.loadConfig(fallback, { server: opts.overrides, generation: 1 });
+  }
 }

@@ -64,9 +64,11 @@ export async function runServer(opts: ServeOptions): Promise<RunningServer> {
   const { paths, log } = opts;
   let current = await loadStartingConfig(opts);
   // The copy to fall back on next time, once this config has proved loadable (and again at every reload).
+  // One save at a time: each removes the copies it did not make.
+  let saving = Promise.resolve();
   const keepLastGood = (snap: ConfigSnapshot): void => {
     if (snap.paths.config !== paths.config) return;
-    saveLastGood(paths).catch((err: unknown) => log.warn('could not keep a copy of the live config', { error: err }));
+    saving = saving.then(() => saveLastGood(paths)).catch((err: unknown) => log.warn('could not keep a copy of the live config', { error: err }));
   };
   for (const w of current.warnings) log.warn(`${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}`, { file: w.file, line: w.line });
 

@@ -193,6 +193,8 @@ export async function runServer(opts: ServeOptions): Promise<RunningServer> {
         gitSync?.stop();
         await watcher.close();
         await closeAll(deadline);
+        // A copy of the config being written finishes first: nothing writes into the data dir after stop.
+        await saving;
       })();
       return stopping;
     },

@@ -373,7 +373,9 @@ describe('COMPRESS=DEFLATE (RFC 4978)', () => {
   });
 
   it('says BYE Autologout compressed when the session idles out', async () => {
-    const { server } = await startRealServer({ limits: { idleTimeoutMs: 400 } });
+    // Long enough that LOGIN and COMPRESS are done before it under a loaded CI machine (at 400 ms the session
+    // was once logged out before COMPRESS, with an uncompressed BYE).
+    const { server } = await startRealServer({ limits: { idleTimeoutMs: 1500 } });
     const c = await loggedIn(server.port);
     await c.compress();
     expect(await c.response(5000)).toBe('* BYE Autologout; idle for too long');

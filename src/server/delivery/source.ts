@@ -3,7 +3,7 @@
 // into one buffer when small, and streamed when large, so memory stays bounded by SMALL_MESSAGE_BYTES per
 // delivery in progress.
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 
 export const SMALL_MESSAGE_BYTES = 256 * 1024;
@@ -43,4 +43,21 @@ export async function* bodyChunks(body: MessageBody): AsyncGenerator<Buffer> {
   }
   if (body.head?.length) yield body.head;
   for await (const chunk of createReadStream(body.path, { highWaterMark: 256 * 1024, start: body.start ?? 0 })) yield chunk as Buffer;
+}
+
+/** The first `length` bytes of a file, or all of it when shorter (a header block, the start of a message). */
+export async function readFileStart(path: string, length: number): Promise<Buffer> {
+  const buf = Buffer.alloc(length);
+  const fh = await open(path, 'r');
+  try {
+    let off = 0;
+    while (off < length) {
+      const { bytesRead } = await fh.read(buf, off, length - off, off);
+      if (bytesRead === 0) break;
+      off += bytesRead;
+    }
+    return off === length ? buf : buf.subarray(0, off);
+  } finally {
+    await fh.close();
+  }
 }

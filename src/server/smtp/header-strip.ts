@@ -3,8 +3,7 @@
 // spooled one keeps its file and gets a replacement for the file's header bytes, so the body is streamed as
 // received and memory stays bounded. Used for forged Authentication-Results (forged-auth-results.ts) and the
 // fields no relayed or stored message keeps (dropped-fields.ts).
-import { open } from 'node:fs/promises';
-import type { MessageBody } from '../delivery/source.js';
+import { readFileStart, type MessageBody } from '../delivery/source.js';
 import type { HeaderField } from './headers.js';
 
 export interface StoredMessage {
@@ -71,23 +70,7 @@ export async function stripFields(msg: StoredMessage, remove: FieldFilter): Prom
     const data = Buffer.concat([block, msg.body.data.subarray(length)]);
     return { body: { data }, size: data.length, headers, removed };
   }
-  const { block, removed } = stripFieldsFromBlock(await readStart(msg.body.path, length), remove);
+  const { block, removed } = stripFieldsFromBlock(await readFileStart(msg.body.path, length), remove);
   if (!removed) return unchanged;
   return { body: { path: msg.body.path, head: block, start: length }, size: msg.size - (length - block.length), headers, removed };
-}
-/** The first `length` bytes of a file (the header block, at most the spool's MAX_HEADER_BYTES). */
-async function readStart(path: string, length: number): Promise<Buffer> {
-  const buf = Buffer.alloc(length);
-  const fh = await open(path, 'r');
-  try {
-    let off = 0;
-    while (off < length) {
-      const { bytesRead } = await fh.read(buf, off, length - off, off);
-      if (bytesRead === 0) break;
-      off += bytesRead;
-    }
-    return off === length ? buf : buf.subarray(0, off);
-  } finally {
-    await fh.close();
-  }
 }

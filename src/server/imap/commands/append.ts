@@ -6,7 +6,7 @@
 // A large body arrives as a temp file (session/literal-spool.ts) and is streamed from it into the Maildir;
 // the session removes the file once the command is done.
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { readFileStart } from '../../delivery/source.js';
 import { completionForError, no, ok, type Completion } from '../errors.js';
 import { resolveFolder } from '../namespaces.js';
 import { AUTH, type CommandSpec } from './types.js';
@@ -55,7 +55,7 @@ export const append: CommandSpec = {
       const info = folders.find((f) => f.name === target.folder);
       if (!info) return no('Mailbox does not exist', 'TRYCREATE');
       if (info.specialUse === '\\Sent') {
-        const messageId = headerMessageId(body.data ?? (await readHead(body.file.path)));
+        const messageId = headerMessageId(body.data ?? (await readFileStart(body.file.path, HEAD_BYTES)));
         if (messageId) {
           const existing = await target.mailbox.findByMessageId(target.folder, messageId, SENT_DEDUP_MS);
           if (existing !== null) {
@@ -82,18 +82,8 @@ function withTryCreate(err: unknown): Completion {
   throw err;
 }
 
-/** The first HEAD_BYTES of a spilled message: enough for headerMessageId. */
+/** Bytes of a spilled message read for headerMessageId. */
 const HEAD_BYTES = 64 * 1024;
-async function readHead(path: string): Promise<Buffer> {
-  const fh = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(HEAD_BYTES);
-    const { bytesRead } = await fh.read(buf, 0, HEAD_BYTES, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
 
 /** The Message-ID header value of a raw message, angle brackets included, or undefined. */
 export function headerMessageId(data: Buffer): string | undefined {

@@ -5,8 +5,10 @@
 // fresh one right now). Anything else in the directory is left alone.
 import { readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { APPEND_FILE_NAME } from './imap/session/literal-spool.js';
+import { SPOOL_FILE_NAME } from './smtp/spool.js';
 
-const OURS = [/^msg-\d+-[0-9a-f]+\.eml$/, /^everlock-append-\d+-[0-9a-f]+$/];
+const OURS = [SPOOL_FILE_NAME, APPEND_FILE_NAME];
 export const STALE_TEMP_MS = 60 * 60 * 1000;
 
 /** Removes stale temp files of ours from `dir`; returns how many. A missing directory is nothing to do. */

@@ -56,6 +56,10 @@ export class SpoolTooBig extends Error {
   }
 }
 
+/** A spool file's name, and the pattern of every such name (what a start-up cleanup may remove). */
+const spoolFileName = (): string => `msg-${Date.now()}-${randomBytes(8).toString('hex')}.eml`;
+export const SPOOL_FILE_NAME = /^msg-\d+-[0-9a-f]+\.eml$/;
+
 /** Spool directories already created by this process (one mkdir per directory, not per message). */
 const madeDirs = new Set<string>();
 
@@ -146,7 +150,7 @@ class SpoolSink {
         await mkdir(this.dir, { recursive: true });
         madeDirs.add(this.dir);
       }
-      const path = join(this.dir, `msg-${Date.now()}-${randomBytes(8).toString('hex')}.eml`);
+      const path = join(this.dir, spoolFileName());
       try {
         this.fh = await open(path, 'wx', 0o600);
       } catch (err) {

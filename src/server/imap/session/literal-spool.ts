@@ -25,6 +25,9 @@ function isAppend(line: Buffer): boolean {
   return sp > 0 && line.length > sp + 7 && line.toString('latin1', sp + 1, sp + 8).toUpperCase() === 'APPEND ';
 }
 
+/** The pattern of every spill file's name (what a start-up cleanup may remove). */
+export const APPEND_FILE_NAME = /^everlock-append-\d+-[0-9a-f]+$/;
+
 const madeDirs = new Set<string>();
 
 class FileSink implements LiteralSink {

@@ -5,7 +5,8 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { authenticate, dkimSign } from 'mailauth';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
-import { startSpf, verifyMessage } from '../../src/server/smtp/verify.js';
+import { createAuthMemo, type AuthMemo } from '../../src/server/smtp/auth-memo.js';
+import { startSpf, verifyMessage, type DnsResolve } from '../../src/server/smtp/verify.js';
 import { parseHeaderBlock } from '../../src/server/smtp/headers.js';
 
 const ed = generateKeyPairSync('ed25519');
@@ -39,7 +40,7 @@ async function signed(message: Buffer): Promise<Buffer> {
   return Buffer.concat([Buffer.from(signatures), message]);
 }
 
-async function both(message: Buffer, env: { ip: string; helo: string; sender: string }): Promise<{ ours: string; theirs: string; dmarcReject: boolean }> {
+async function both(message: Buffer, env: { ip: string; helo: string; sender: string }, memo?: AuthMemo, ourResolver: DnsResolve = resolver): Promise<{ ours: string; theirs: string; dmarcReject: boolean }> {
   const hostname = 'mx.example.com';
   const theirs = await authenticate(message, { ...env, mta: hostname, resolver, disableBimi: true });
   const expected = theirs.headers
@@ -48,8 +49,8 @@ async function both(message: Buffer, env: { ip: string; helo: string; sender: st
     .map((h) => h.replace(/\r\n$/, '') + '\r\n')
     .join('');
   const headers = parseHeaderBlock(message.subarray(0, message.indexOf('\r\n\r\n') + 2));
-  const spf = startSpf({ ...env, hostname }, resolver, silentLogger);
-  const ours = await verifyMessage({ ...env, hostname, body: { data: message }, headers, headersComplete: true, spf }, resolver, silentLogger);
+  const spf = startSpf({ ...env, hostname }, ourResolver, silentLogger, memo);
+  const ours = await verifyMessage({ ...env, hostname, body: { data: message }, headers, headersComplete: true, spf }, ourResolver, silentLogger, memo);
   return { ours: ours.header, theirs: expected, dmarcReject: ours.dmarcReject };
 }
 
@@ -98,5 +99,27 @@ describe('verifyMessage', () => {
     expect(f.ours).toBe(f.theirs);
     expect(f.ours).toMatch(/spf=fail/);
     expect(f.dmarcReject).toBe(true);
+  });
+
+  it('answers a repeated sender from the SPF/DMARC memo, with the same header and no DNS lookups', async () => {
+    const memo = createAuthMemo();
+    const asked: string[] = [];
+    const counting: DnsResolve = (name, type) => {
+      asked.push(`${type} ${name}`);
+      return resolver(name, type);
+    };
+    const env = { ip: '192.0.2.10', helo: 'mail.good.test', sender: 'a@good.test' };
+    const first = await both(plain('a@good.test'), env, memo, counting);
+    expect(first.ours).toBe(first.theirs);
+    expect(asked).toContain('TXT good.test');
+    expect(asked).toContain('TXT _dmarc.good.test');
+    asked.length = 0;
+    const again = await both(plain('a@good.test', 'Another body.\r\n'), env, memo, counting);
+    expect(again.ours).toBe(again.theirs);
+    expect(again.ours).toMatch(/spf=pass .*dmarc=pass/s);
+    expect(asked).toEqual([]);
+    // Another envelope sender or client IP is a new question.
+    await both(plain('a@good.test'), { ...env, ip: '198.51.100.7' }, memo, counting);
+    expect(asked).toContain('TXT good.test');
   });
 });

@@ -81,7 +81,7 @@ export function createInboundServer(rt: SmtpRuntime): SMTPServer {
               return cb(replies.mailboxFull());
             }
             txn.recipients.push(rcpt);
-            txn.spf ??= startSpf({ ip: session.remoteAddress, helo: session.hostNameAppearsAs || '', sender, hostname: snap.server.hostname }, rt.resolver, log);
+            txn.spf ??= startSpf({ ip: session.remoteAddress, helo: session.hostNameAppearsAs || '', sender, hostname: snap.server.hostname }, rt.resolver, log, rt.authMemo);
             cb();
           },
           () => cb(replies.temporaryFailure()),
@@ -155,7 +155,7 @@ async function receive(
     if (headerValues(spool.headers, 'received').length > MAX_RECEIVED) throw replies.loop();
     const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
     const hostname = snap.server.hostname;
-    const auth = await verifyMessage({ body: spool.body, headers: spool.headers, headersComplete: spool.headerLength !== undefined, spf, ip: session.remoteAddress, helo: session.hostNameAppearsAs || '', sender, hostname }, rt.resolver, rt.log);
+    const auth = await verifyMessage({ body: spool.body, headers: spool.headers, headersComplete: spool.headerLength !== undefined, spf, ip: session.remoteAddress, helo: session.hostNameAppearsAs || '', sender, hostname }, rt.resolver, rt.log, rt.authMemo);
     const dmarcDomains = recipients.some((r) => r.address.includes('@') && snap.domains.get(r.address.slice(r.address.lastIndexOf('@') + 1))?.inbound.rejectDmarcFailures);
     if (auth.dmarcReject && dmarcDomains) throw replies.dmarcReject();
 

@@ -22,6 +22,7 @@ import { FixedWindows, IpRateLimiter } from './rate-limit.js';
 import type { SmtpRuntime } from './runtime.js';
 import { createSubmissionServer } from './submission.js';
 import { dnsResolver, type DnsResolve } from './verify.js';
+import { createAuthMemo } from './auth-memo.js';
 import { cachingResolver } from './dns-cache.js';
 import { insecureAuthPolicy } from '../insecure-auth.js';
 import { countCommand, countConnection } from '../metrics.js';
@@ -176,6 +177,7 @@ async function makeRuntime(ctx: ServerContext, opts: SmtpModuleOptions): Promise
     metrics: ctx.metrics,
     tls: ctx.tls,
     resolver: cachingResolver(opts.resolver ?? dnsResolver(snap.server.dnsServer)),
+    authMemo: createAuthMemo(),
     spoolDir: join(paths.data, 'tmp'),
     userSends: new FixedWindows(3_600_000),
     limiter: new IpRateLimiter(() => {

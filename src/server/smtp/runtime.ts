@@ -8,6 +8,7 @@ import type { DeliveryDeps } from '../delivery/local.js';
 import type { Metrics } from '../metrics.js';
 import type { TlsProvider } from '../module.js';
 import type { FixedWindows, IpRateLimiter } from './rate-limit.js';
+import type { AuthMemo } from './auth-memo.js';
 import type { DnsResolve } from './verify.js';
 
 export interface SmtpRuntime {
@@ -20,6 +21,8 @@ export interface SmtpRuntime {
   readonly tls?: TlsProvider | undefined;
   /** DNS for SPF/DKIM/DMARC/ARC checks. */
   readonly resolver: DnsResolve;
+  /** Recent SPF and DMARC results (auth-memo.ts). */
+  readonly authMemo: AuthMemo;
   /** Where DATA is spooled before delivery (inside the data dir, same filesystem as the Maildirs). */
   readonly spoolDir: string;
   readonly limiter: IpRateLimiter;

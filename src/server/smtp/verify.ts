@@ -16,6 +16,7 @@ import libmime from 'libmime';
 import addressparser from 'nodemailer/lib/addressparser';
 import { arc, dkimVerify, dmarc, spf, type ARCData, type ARCResult, type DKIMVerifyResult, type DMARCResult, type DNSResolver, type SPFResult } from 'mailauth';
 import type { Logger } from '../../log.js';
+import type { AuthMemo } from './auth-memo.js';
 import { bodyChunks, type MessageBody } from '../delivery/source.js';
 import type { HeaderField } from './headers.js';
 
@@ -61,14 +62,16 @@ export function dnsResolver(server: string | undefined): DnsResolve {
  * undefined (verifyMessage then records a temporary error), so a transaction abandoned before DATA leaves no
  * unhandled rejection behind.
  */
-export function startSpf(env: Envelope, resolver: DnsResolve, log: Logger): Promise<SPFResult | undefined> {
+export function startSpf(env: Envelope, resolver: DnsResolve, log: Logger, memo?: AuthMemo): Promise<SPFResult | undefined> {
   // As mailauth's authenticate: the IP stands in for a missing HELO, and an IP literal gets brackets.
   let helo = env.helo || env.ip;
   if (helo && isIP(helo)) helo = `[${helo}]`;
-  return spf({ ip: env.ip, helo, sender: env.sender, mta: env.hostname, resolver }).catch((err: unknown) => {
-    log.warn('SPF check failed', { err });
-    return undefined;
-  });
+  const check = (): Promise<SPFResult | undefined> =>
+    spf({ ip: env.ip, helo, sender: env.sender, mta: env.hostname, resolver }).catch((err: unknown) => {
+      log.warn('SPF check failed', { err });
+      return undefined;
+    });
+  return memo ? memo.spf.get(`${env.ip}\0${helo}\0${env.sender}\0${env.hostname}`, check) : check();
 }
 
 /** Header names whose presence means DKIM/ARC have something to verify in the body. */
@@ -82,6 +85,19 @@ function dkimInput(body: MessageBody, headers: readonly HeaderField[]): Buffer |
   return end < 0 ? body.data : body.data.subarray(0, end + 4);
 }
 
+/** Recently seen From field values and their addresses: a burst from one sender repeats the same field. */
+const parsedFrom = new Map<string, readonly string[]>();
+
+function fromAddresses(value: string): readonly string[] {
+  let addresses = parsedFrom.get(value);
+  if (!addresses) {
+    addresses = addressparser(value.trim()).flatMap((a) => ('address' in a && a.address ? [a.address] : []));
+    if (parsedFrom.size >= 1000) parsedFrom.clear();
+    parsedFrom.set(value, addresses);
+  }
+  return addresses;
+}
+
 /** What verifyMessage uses of mailauth's DKIM result. */
 type DkimOutcome = Pick<DKIMVerifyResult, 'results' | 'headerFrom' | 'arc'>;
 
@@ -90,13 +106,13 @@ function unsignedDkim(headers: readonly HeaderField[]): DkimOutcome {
   const headerFrom: string[] = [];
   for (const h of headers) {
     if (h.name.toLowerCase() !== 'from') continue;
-    for (const a of addressparser(h.value.trim())) if ('address' in a && a.address) headerFrom.push(a.address);
+    headerFrom.push(...fromAddresses(h.value));
   }
   return { results: [{ status: { result: 'none', comment: 'message not signed' }, info: 'dkim=none (message not signed)', signingDomain: '' }], headerFrom };
 }
 
-export async function verifyMessage(input: VerifyInput, resolver: DnsResolve, log: Logger): Promise<VerifyResult> {
-  const spfPending = input.spf ?? startSpf(input, resolver, log);
+export async function verifyMessage(input: VerifyInput, resolver: DnsResolve, log: Logger, memo?: AuthMemo): Promise<VerifyResult> {
+  const spfPending = input.spf ?? startSpf(input, resolver, log, memo);
   try {
     const dkimAndArc = (async (): Promise<{ dkim: DkimOutcome; arc: ARCResult }> => {
       const unsigned = input.headersComplete && !input.headers.some((h) => SIGNATURE_FIELDS.has(h.name.toLowerCase()));
@@ -114,13 +130,12 @@ export async function verifyMessage(input: VerifyInput, resolver: DnsResolve, lo
     if (arcResult.info) rows.push(libmime.foldLines(arcResult.info, 160));
     let dmarcResult: DMARCResult | false = false;
     if (dkim.headerFrom) {
-      dmarcResult = await dmarc({
-        headerFrom: dkim.headerFrom,
-        spfDomains: spfResult && spfResult.status.result === 'pass' && spfResult.domain ? [spfResult.domain] : [],
-        dkimDomains: (dkim.results ?? []).filter((r) => r.status.result === 'pass').map((r) => ({ id: r.id, domain: r.signingDomain, aligned: r.status.aligned, underSized: r.status.underSized })),
-        arcResult,
-        resolver,
-      });
+      const from = dkim.headerFrom;
+      const spfDomains = spfResult && spfResult.status.result === 'pass' && spfResult.domain ? [spfResult.domain] : [];
+      const dkimDomains = (dkim.results ?? []).filter((r) => r.status.result === 'pass').map((r) => ({ id: r.id, domain: r.signingDomain, aligned: r.status.aligned, underSized: r.status.underSized }));
+      const check = (): Promise<DMARCResult | false> => dmarc({ headerFrom: from, spfDomains, dkimDomains, arcResult, resolver });
+      // What dmarc() reads of its inputs: the From addresses, the passing domains, the ARC result (in the comment).
+      dmarcResult = memo ? await memo.dmarc.get(JSON.stringify([from, spfDomains, dkimDomains, arcResult.status?.result]), check) : await check();
       if (dmarcResult && dmarcResult.info) rows.push(libmime.foldLines(dmarcResult.info, 160));
     }
     const header = `Authentication-Results: ${input.hostname};\r\n ${rows.join(';\r\n ')}\r\n`;

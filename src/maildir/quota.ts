@@ -3,7 +3,7 @@
 // Missing, unparsable or over 5120 bytes, the file is recalculated from the S= sizes of every folder.
 // Concurrent deltas for one mailbox are summed into one line (one open, write and close per group of
 // deliveries, not per message), which is still one O_APPEND write as the spec wants.
-import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, openSync, statSync, writeSync } from 'node:fs';
 import { open, readdir, readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sizeField, isMessageName, baseOf } from './filename.js';
@@ -140,10 +140,13 @@ export function addQuota(mailboxDir: string, bytes: number, count: number): Prom
  */
 async function appendDelta(mailboxDir: string, bytes: number, count: number): Promise<void> {
   if (bytes === 0 && count === 0) return;
+  const path = join(mailboxDir, MAILDIRSIZE);
+  // Never create it here: a file without its limits line would be misread. Most mailboxes have no quota and
+  // no file: asking first is cheaper than the failed open's exception, once per group of deliveries.
+  if (!statSync(path, { throwIfNoEntry: false })) return;
   let fd = -1;
   try {
-    // Never create it here: a file without its limits line would be misread.
-    fd = openSync(join(mailboxDir, MAILDIRSIZE), constants.O_WRONLY | constants.O_APPEND);
+    fd = openSync(path, constants.O_WRONLY | constants.O_APPEND);
     writeSync(fd, `${bytes} ${count}\n`);
   } catch {
     // The quota file is advisory and recalculated when missing.

@@ -73,6 +73,11 @@ export class WireClient {
     this.socket.write(data);
   }
 
+  /** This end's port: the server's socket for this connection has it as its remote port. */
+  get localPort(): number {
+    return this.socket.localPort!;
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }

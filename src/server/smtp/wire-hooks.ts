@@ -6,9 +6,11 @@
 // - AUTH neither advertised nor accepted before TLS when the peer may not log in in the clear (as Postfix's
 //   smtpd_tls_auth_only), instead of advertising it and answering 538;
 // - an observer told of each command (metrics), continuation lines (AUTH LOGIN answers) excluded;
-// - replies produced in the same tick leave in one write (RFC 2920 §3.1 asks for grouped responses): a
-//   pipelined MAIL/RCPT/DATA group costs one socket write instead of three. A 220 (greeting, STARTTLS) is
-//   flushed at once, since a TLS handshake may follow it in the same tick.
+// - replies produced in the same turn of the event loop leave in one write (RFC 2920 §3.1 asks for grouped
+//   responses): a pipelined MAIL/RCPT/DATA group costs one socket write instead of three. The flush waits for
+//   setImmediate: at the next tick the MAIL reply still left on its own, as the rest of the group is answered
+//   in a later callback (test/smtp/pipelining.test.ts). A 220 (greeting, STARTTLS) is flushed at once, since
+//   a TLS handshake may follow it in the same tick.
 // The patch is installed once per process. Reply grouping applies to every smtp-server connection of the
 // process; the rest is inert for servers that register nothing.
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
@@ -38,7 +40,7 @@ interface PatchedConnection {
 
 let installed = false;
 
-/** Sockets holding replies back until the end of the current tick. */
+/** Sockets holding replies back until the end of the current turn of the event loop. */
 const corked = new WeakSet<object>();
 
 function flush(socket: { uncork(): void }): void {
@@ -56,7 +58,7 @@ function install(): void {
     if (socket && socket.writable && code !== 220 && !corked.has(socket)) {
       socket.cork();
       corked.add(socket);
-      process.nextTick(flush, socket);
+      setImmediate(flush, socket);
     }
     if (typeof data === 'string' && ENHANCED.test(data) && context === undefined) send.call(this, code, data, false);
     else send.call(this, code, data, context);

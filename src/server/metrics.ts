@@ -4,6 +4,8 @@ export type Labels = Readonly<Record<string, string>>;
 
 export interface Metrics {
   inc(name: string, labels?: Labels, by?: number): void;
+  /** `inc` for one fixed series, with its key built once (for counters bumped on every command). */
+  counter(name: string, labels?: Labels): (by?: number) => void;
   set(name: string, value: number, labels?: Labels): void;
   /** Declares help text for a metric (optional, once). */
   describe(name: string, type: 'counter' | 'gauge', help: string): void;
@@ -34,6 +36,13 @@ export function createMetrics(): Metrics {
       const s = series(name);
       const k = key(labels);
       s.set(k, (s.get(k) ?? 0) + by);
+    },
+    counter(name, labels) {
+      const s = series(name);
+      const k = key(labels);
+      return (by = 1) => {
+        s.set(k, (s.get(k) ?? 0) + by);
+      };
     },
     set(name, value, labels) {
       series(name).set(key(labels), value);
@@ -71,9 +80,15 @@ export function countConnection(metrics: Metrics, protocol: string): () => void 
 // cannot grow the number of series without bound.
 const SMTP_VERBS = new Set(['HELO', 'EHLO', 'LHLO', 'MAIL', 'RCPT', 'DATA', 'BDAT', 'RSET', 'NOOP', 'QUIT', 'VRFY', 'EXPN', 'HELP', 'STARTTLS', 'AUTH', 'XCLIENT', 'XFORWARD']);
 
-/** Counts one SMTP command by verb on the `smtp` or `submission` listeners. */
-export function countCommand(metrics: Metrics, protocol: string, verb: string): void {
-  metrics.inc('everlock_smtp_commands_total', { protocol, command: SMTP_VERBS.has(verb) ? verb : 'unknown' });
+/** Counts SMTP commands by verb on the `smtp` or `submission` listener: the returned function takes a verb. */
+export function commandCounter(metrics: Metrics, protocol: string): (verb: string) => void {
+  const counters = new Map<string, () => void>();
+  return (verb) => {
+    const command = SMTP_VERBS.has(verb) ? verb : 'unknown';
+    let count = counters.get(command);
+    if (!count) counters.set(command, (count = metrics.counter('everlock_smtp_commands_total', { protocol, command })));
+    count();
+  };
 }
 
 /** Help text of every metric the server exports, declared once at start so /metrics documents them all. */

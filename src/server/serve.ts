@@ -229,6 +229,7 @@ export function listenChanges(before: ListenerSettings, after: ListenerSettings)
 function withModuleGauges(inner: Metrics, health: () => Record<string, ModuleHealth>): Metrics {
   return {
     inc: (name, labels, by) => inner.inc(name, labels, by),
+    counter: (name, labels) => inner.counter(name, labels),
     set: (name, value, labels) => inner.set(name, value, labels),
     describe: (name, type, help) => inner.describe(name, type, help),
     render() {

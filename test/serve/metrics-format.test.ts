@@ -1,7 +1,7 @@
 // The Prometheus text the metrics registry renders: label order does not depend on the caller, and label
 // values are escaped as the exposition format requires (backslash, double quote, newline).
 import { describe, expect, it } from 'vitest';
-import { createMetrics } from '../../src/server/metrics.js';
+import { commandCounter, createMetrics } from '../../src/server/metrics.js';
 
 describe('metrics text format', () => {
   it('sorts label names, escapes values and sums series with the same labels', () => {
@@ -19,6 +19,23 @@ describe('metrics text format', () => {
       't_total{command="MAIL",protocol="smtp"} 3',
       't_total{command="say \\"hi\\"\\\\\\n"} 1',
       't_total 1',
+      '',
+    ]);
+  });
+
+  it('counts into the same series through a counter handle and counts SMTP verbs, unknown ones as "unknown"', () => {
+    const m = createMetrics();
+    const mail = m.counter('t_total', { protocol: 'smtp', command: 'MAIL' });
+    mail();
+    m.inc('t_total', { command: 'MAIL', protocol: 'smtp' });
+    mail(3);
+    const count = commandCounter(m, 'submission');
+    for (const verb of ['EHLO', 'MAIL', 'MAIL', 'FOO', 'BAR']) count(verb);
+    expect(m.render().split('\n')).toEqual([
+      'everlock_smtp_commands_total{command="EHLO",protocol="submission"} 1',
+      'everlock_smtp_commands_total{command="MAIL",protocol="submission"} 2',
+      'everlock_smtp_commands_total{command="unknown",protocol="submission"} 2',
+      't_total{command="MAIL",protocol="smtp"} 5',
       '',
     ]);
   });

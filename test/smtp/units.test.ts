@@ -8,6 +8,7 @@ import { MEMORY_BUDGET_BYTES, spoolMemory, spoolMessage, SpoolTooBig } from '../
 import { IpRateLimiter } from '../../src/server/smtp/rate-limit.js';
 import { fromAddresses } from '../../src/server/smtp/headers.js';
 import { cachingResolver } from '../../src/server/smtp/dns-cache.js';
+import { rfc5322Date } from '../../src/server/smtp/trace.js';
 import { tempDir } from '../support/tmp.js';
 
 describe('SRS', () => {
@@ -155,5 +156,16 @@ describe('cachingResolver', () => {
     await r('x.test', 'TXT');
     expect(asked.at(-1)).toBe('TXT x.test');
     expect(asked).toHaveLength(5);
+  });
+});
+
+describe('rfc5322Date', () => {
+  it('formats the date of each second, also when a second is asked for again or out of order', () => {
+    const t = Date.UTC(2026, 10, 23, 10, 0, 0);
+    expect(rfc5322Date(new Date(t))).toBe('Mon, 23 Nov 2026 10:00:00 +0000');
+    expect(rfc5322Date(new Date(t + 999))).toBe('Mon, 23 Nov 2026 10:00:00 +0000');
+    expect(rfc5322Date(new Date(t + 1000))).toBe('Mon, 23 Nov 2026 10:00:01 +0000');
+    expect(rfc5322Date(new Date(t - 86_400_000))).toBe('Sun, 22 Nov 2026 10:00:00 +0000');
+    expect(rfc5322Date(new Date(t + 1500))).toBe('Mon, 23 Nov 2026 10:00:01 +0000');
   });
 });

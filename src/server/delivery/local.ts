@@ -85,15 +85,29 @@ export function envelopeReject(snap: ConfigSnapshot, sender: string, recipient: 
 
 /** What rules see of a message for one recipient, after DATA. */
 export function ruleInput(msg: Pick<LocalMessage, 'sender' | 'headers'>, recipient: string, direction: Direction = 'inbound'): RuleInput {
-  const from = firstHeader(msg.headers, 'from');
-  const subject = firstHeader(msg.headers, 'subject');
+  // Decoded only when a rule asks (most messages meet no rule that reads them), then kept.
+  const decoded = new Map<'subject' | 'from' | 'message-id', string | undefined>();
+  const once = (key: 'subject' | 'from' | 'message-id', get: () => string | undefined): string | undefined => {
+    if (!decoded.has(key)) decoded.set(key, get());
+    return decoded.get(key);
+  };
+  const decodedField = (name: 'subject' | 'from'): string | undefined => {
+    const raw = firstHeader(msg.headers, name);
+    return raw === undefined ? undefined : decodeHeader(raw);
+  };
   return {
     direction,
     sender: msg.sender.toLowerCase(),
     receiver: recipient.toLowerCase(),
-    subject: subject === undefined ? undefined : decodeHeader(subject),
-    messageId: messageId(msg.headers),
-    headerFrom: from === undefined ? undefined : decodeHeader(from),
+    get subject() {
+      return once('subject', () => decodedField('subject'));
+    },
+    get messageId() {
+      return once('message-id', () => messageId(msg.headers));
+    },
+    get headerFrom() {
+      return once('from', () => decodedField('from'));
+    },
     header: (name) => headerValues(msg.headers, name).map(decodeHeader),
   };
 }

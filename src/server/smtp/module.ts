@@ -25,7 +25,7 @@ import { dnsResolver, type DnsResolve } from './verify.js';
 import { createAuthMemo } from './auth-memo.js';
 import { cachingResolver } from './dns-cache.js';
 import { insecureAuthPolicy } from '../insecure-auth.js';
-import { countCommand, countConnection } from '../metrics.js';
+import { commandCounter, countConnection } from '../metrics.js';
 import { observeCommands } from './wire-hooks.js';
 
 export interface SmtpModuleOptions {
@@ -65,7 +65,7 @@ export function createSmtpModules(opts: SmtpModuleOptions = {}): ServerModule[] 
         const out: Listening[] = [];
         for (const l of make(s, ctx)) {
           l.server.server.on('connection', (socket: Socket) => socket.once('close', countConnection(ctx.metrics, name)));
-          observeCommands(l.server, (verb) => countCommand(ctx.metrics, name, verb));
+          observeCommands(l.server, commandCounter(ctx.metrics, name));
           out.push(await listen(l.server, l.label, l.address));
           servers.push(l.server);
         }

@@ -11,9 +11,14 @@ export function receivedHeader(session: SMTPServerSession, hostname: string, rec
   return `Received: from ${sanitize(helo)} (${rdns}[${session.remoteAddress}])\r\n\tby ${hostname} (everlock) with ${proto} id ${session.id}${tls}${forClause};\r\n\t${rfc5322Date(now)}\r\n`;
 }
 
+/** The last date formatted, by its second: every message received in one second carries the same text. */
+let lastDate = { second: NaN, text: '' };
+
 /** `Mon, 23 Nov 2026 10:00:00 +0000`. */
 export function rfc5322Date(d: Date): string {
-  return d.toUTCString().replace(/GMT$/, '+0000');
+  const second = Math.floor(d.getTime() / 1000);
+  if (second !== lastDate.second) lastDate = { second, text: d.toUTCString().replace(/GMT$/, '+0000') };
+  return lastDate.text;
 }
 
 function sanitize(s: string): string {

@@ -44,9 +44,19 @@ export class MaildirStore implements MailStore, MailboxHost {
     return this.opts.watch;
   }
 
+  /** Directories of addresses already validated (several lookups per delivered message). */
+  private readonly dirs = new Map<string, string>();
+
   private mailboxDir(address: MailboxAddress): string {
-    validateMailboxParts(address.domain, address.local);
-    return join(this.opts.root, address.domain, address.local);
+    const key = `${address.domain}\0${address.local}`;
+    let dir = this.dirs.get(key);
+    if (dir === undefined) {
+      validateMailboxParts(address.domain, address.local);
+      dir = join(this.opts.root, address.domain, address.local);
+      if (this.dirs.size >= 10_000) this.dirs.clear();
+      this.dirs.set(key, dir);
+    }
+    return dir;
   }
 
   async mailbox(address: MailboxAddress, opts: { create?: boolean; quotaBytes?: number } = {}): Promise<MaildirMailbox> {

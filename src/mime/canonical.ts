@@ -38,9 +38,25 @@ function convert(buf: Buffer, prevCr: boolean): Buffer {
   return out;
 }
 
+/** Buffers known to be in CRLF form already (made so on receipt): toCrlf need not scan them again. */
+const knownCrlf = new WeakSet<Buffer>();
+
+/** Records that `buf` has no bare LF (the caller made it so); returns it. */
+export function markCrlf(buf: Buffer): Buffer {
+  knownCrlf.add(buf);
+  return buf;
+}
+
+/** `prefix` (our own header lines) + `body` (a buffer marked CRLF) as one buffer, marked CRLF when it is. */
+export function concatCrlf(prefix: string, body: Buffer): Buffer {
+  const head = Buffer.from(prefix, 'utf8');
+  const joined = Buffer.concat([head, body]);
+  return knownCrlf.has(body) && countBareLf(head, false) === 0 ? markCrlf(joined) : joined;
+}
+
 /** The CRLF form of a whole message; returns `buf` itself when it has no bare LF. */
 export function toCrlf(buf: Buffer): Buffer {
-  return convert(buf, false);
+  return knownCrlf.has(buf) ? buf : convert(buf, false);
 }
 
 /** Size the message will have in CRLF form. */

@@ -2,7 +2,8 @@
 // a CR and its LF.
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { CrlfTransform, crlfSize, toCrlf } from '../../src/mime/canonical.js';
+import { concatCrlf, CrlfTransform, crlfSize, markCrlf, toCrlf } from '../../src/mime/canonical.js';
+import { spoolMessage } from '../../src/server/smtp/spool.js';
 
 async function viaStream(chunks: Buffer[]): Promise<{ out: Buffer; bytes: number }> {
   const t = new CrlfTransform();
@@ -42,5 +43,26 @@ describe('canonical CRLF', () => {
   it('keeps 8-bit bytes', () => {
     const buf = Buffer.from([0xff, 0x0a, 0x00, 0xe9, 0x0a]);
     expect([...toCrlf(buf)]).toEqual([0xff, 0x0d, 0x0a, 0x00, 0xe9, 0x0d, 0x0a]);
+  });
+
+  it('trusts the received form: a spooled message and our CRLF header lines in front of it are not scanned again', async () => {
+    const spooled = await spoolMessage(Readable.from([Buffer.from('Subject: a\nX: b\r\n\nbody\nend\n')]), '/nonexistent', 1_000_000);
+    const data = spooled.body.data!;
+    expect(data.toString()).toBe('Subject: a\r\nX: b\r\n\r\nbody\r\nend\r\n');
+    const stored = concatCrlf('Received: from x\r\n\tby y\r\n', data);
+    expect(toCrlf(stored)).toBe(stored);
+    expect(stored.toString()).toBe('Received: from x\r\n\tby y\r\nSubject: a\r\nX: b\r\n\r\nbody\r\nend\r\n');
+    // That the joined buffer is trusted shows with a (contract-breaking) marked body holding a bare LF.
+    expect(toCrlf(concatCrlf('X: 1\r\n', markCrlf(Buffer.from('a\nb')))).toString()).toBe('X: 1\r\na\nb');
+    // A prefix with a bare LF, or a body nobody vouched for, is converted as before.
+    expect(toCrlf(concatCrlf('X-Bad: 1\n', data)).toString()).toBe('X-Bad: 1\r\nSubject: a\r\nX: b\r\n\r\nbody\r\nend\r\n');
+    expect(toCrlf(concatCrlf('X: 1\r\n', Buffer.from('a\nb'))).toString()).toBe('X: 1\r\na\r\nb');
+    await spooled.discard();
+  });
+
+  it('returns a buffer marked CRLF as it is, without looking for bare LFs', () => {
+    const b = markCrlf(Buffer.from('a\nb\r\n'));
+    expect(toCrlf(b)).toBe(b);
+    expect(toCrlf(Buffer.from('a\nb\r\n')).toString()).toBe('a\r\nb\r\n');
   });
 });

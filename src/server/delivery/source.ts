@@ -5,6 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { concatCrlf } from '../../mime/canonical.js';
 
 export const SMALL_MESSAGE_BYTES = 256 * 1024;
 
@@ -17,7 +18,7 @@ export type MessageBody =
   | { readonly path: string; readonly data?: undefined; readonly head?: Buffer | undefined; readonly start?: number | undefined };
 
 export async function messageSource(prefix: string, body: MessageBody, size: number): Promise<Buffer | Readable> {
-  if (body.data) return prefix ? Buffer.concat([Buffer.from(prefix, 'utf8'), body.data]) : body.data;
+  if (body.data) return prefix ? concatCrlf(prefix, body.data) : body.data;
   if (size <= SMALL_MESSAGE_BYTES) {
     const file = await readFile(body.path);
     return Buffer.concat([Buffer.from(prefix, 'utf8'), body.head ?? Buffer.alloc(0), body.start ? file.subarray(body.start) : file]);

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { SMALL_MESSAGE_BYTES, type MessageBody } from '../delivery/source.js';
+import { markCrlf } from '../../mime/canonical.js';
 import { parseHeaderBlock, type HeaderField } from './headers.js';
 
 export interface SpooledMessage {
@@ -90,7 +91,8 @@ export async function spoolMessage(input: Readable, dir: string, maxBytes: numbe
     throw new SpoolTooBig(maxBytes);
   }
   const path = sink.path;
-  const body: MessageBody = path === undefined ? { data: sink.data() } : { path };
+  // Every byte went through toCrlf below: the store need not look for bare LFs again.
+  const body: MessageBody = path === undefined ? { data: markCrlf(sink.data()) } : { path };
   let held = sink.heldBytes;
   return {
     body,
